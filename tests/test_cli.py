@@ -137,8 +137,8 @@ def test_a_reference_without_a_role_says_why_it_was_not_compared(tmp_path: Path)
     result = validate(SAMPLE, "instructions", reference=other)
     distinct = next(r for r in result.results if r.id == "distinct_n[instruction]")
     assert distinct.comparison is None
-    assert "no column for role 'instruction'" in distinct.details["reference_note"]
-    assert "--reference-map instruction=COLUMN" in distinct.details["reference_note"]
+    assert "no column for role 'instruction'" in distinct.note
+    assert "--reference-map instruction=COLUMN" in distinct.note
 
 
 def test_a_reference_sharing_no_column_is_an_input_error(

@@ -6,6 +6,8 @@
 """
 
 from synthgate.errors import InputError, SuiteError, SynthgateError
+from synthgate.judging import Verdict, judge
+from synthgate.observation import Observation
 from synthgate.result import ExpectationResult, ValidationResult
 from synthgate.roles import Codings
 from synthgate.runner import validate
@@ -17,11 +19,14 @@ __all__ = [
     "Codings",
     "ExpectationResult",
     "InputError",
+    "Observation",
     "Suite",
     "SuiteError",
     "SynthgateError",
     "ValidationResult",
+    "Verdict",
     "__version__",
+    "judge",
     "load_suite",
     "validate",
 ]

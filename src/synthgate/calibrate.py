@@ -132,7 +132,7 @@ def calibrate(
                 continue
             a = expectation_values(entry.expectation, left)
             b = expectation_values(entry.expectation, right)
-            observation, reference = entry.expectation.measure(a, b, context)
+            observation, reference = entry.expectation.observe(a, b, context)
             if observation.value is not None:
                 bound_values[entry.id].append(observation)
                 sizes[entry.id].append(observation.n or 0)

@@ -7,30 +7,38 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+from synthgate.judging import Verdict
+from synthgate.observation import Observation
 
-@dataclass
+
+@dataclass(frozen=True)
 class ExpectationResult:
-    """One expectation judged on one scope (the whole dataset, or one group)."""
+    """One expectation judged on one scope (the whole dataset, or one group).
+
+    What an output shows is declared here: the entry (``expectation``, ``id``, ``columns``,
+    ``severity``, ``bounds``, ``finding``), the ``observation`` of the data and the
+    ``reference``'s, the judge's ``verdict``, and a ``note`` on how it was judged (e.g. why a
+    reference was not compared). Built by ``Entry.result`` only.
+    """
 
     expectation: str
     id: str
     columns: dict[str, str]
     group: str | None
-    success: bool | None
     severity: str
-    observed: float | None
     bounds: dict[str, float | None]
     finding: str
-    interval: list[float | None] | None = None
-    sample_size: int | None = None
-    reference: float | None = None
-    comparison: dict[str, Any] | None = None
-    examples: list[dict[str, Any]] = field(default_factory=list)
-    details: dict[str, Any] = field(default_factory=dict)
-    reason: str | None = None
+    observation: Observation
+    verdict: Verdict
+    reference_observation: Observation | None = None
+    note: str | None = None
+
+    @property
+    def success(self) -> bool | None:
+        return self.verdict.success
 
     @property
     def status(self) -> str:
@@ -39,6 +47,70 @@ class ExpectationResult:
         if self.success:
             return "passed"
         return "failed" if self.severity == "error" else "warning"
+
+    @property
+    def observed(self) -> float | None:
+        return self.observation.value
+
+    @property
+    def interval(self) -> list[float | None] | None:
+        return self.observation.interval
+
+    @property
+    def sample_size(self) -> int | None:
+        return self.observation.n
+
+    @property
+    def subject(self) -> str | None:
+        """What the observed value is about when it is one of several ("class 1")."""
+        return self.observation.subject
+
+    @property
+    def reference(self) -> float | None:
+        """The same value measured on the reference, when it could be."""
+        return self.reference_observation.value if self.reference_observation else None
+
+    @property
+    def comparison(self) -> dict[str, Any] | None:
+        comparison = self.verdict.comparison
+        return comparison.to_dict() if comparison is not None else None
+
+    @property
+    def examples(self) -> list[dict[str, Any]]:
+        return self.observation.examples or []
+
+    @property
+    def details(self) -> dict[str, Any]:
+        return self.observation.details or {}
+
+    @property
+    def reason(self) -> str | None:
+        """Why it was not judged (or what the observation says about itself)."""
+        return self.verdict.reason or self.observation.reason
+
+    def to_dict(self) -> dict[str, Any]:
+        """The result as in ``schemas/result.schema.json``."""
+        return {
+            "expectation": self.expectation,
+            "id": self.id,
+            "columns": self.columns,
+            "group": self.group,
+            "success": self.success,
+            "severity": self.severity,
+            "observed": self.observed,
+            "bounds": self.bounds,
+            "finding": self.finding,
+            "interval": self.interval,
+            "sample_size": self.sample_size,
+            "reference": self.reference,
+            "comparison": self.comparison,
+            "examples": self.examples,
+            "details": self.details,
+            "reason": self.reason,
+            "subject": self.subject,
+            "note": self.note,
+            "status": self.status,
+        }
 
 
 @dataclass
@@ -101,7 +173,7 @@ class ValidationResult:
                 "reference": self.reference,
                 "readable": self.readable,
                 "statistics": self.statistics,
-                "results": [{**asdict(r), "status": r.status} for r in self.results],
+                "results": [r.to_dict() for r in self.results],
             }
         )
 

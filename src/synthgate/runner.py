@@ -266,20 +266,20 @@ def _judge(
     missing = plan.missing(expectation)
     if missing:
         reason = f"role {missing[0]!r} is not mapped to a column (use --map {missing[0]}=COLUMN)"
-        return entry.judge(Observation(None, reason=reason), None, columns, scope)
+        return entry.result(Observation(None, reason=reason), None, columns, scope)
     reference = None
     if entry.id in plan.paired:
         reference = expectation_values(plan.paired[entry.id], values)
     elif entry.id in plan.unpaired:
         reference = expectation_values(expectation, ref_values)
-    observation, ref_observation = expectation.measure(
+    observation, ref_observation = expectation.observe(
         expectation_values(expectation, values), reference, context
     )
-    result = entry.judge(observation, ref_observation, columns, scope)
+    note = None
     if reference is None and entry.compare and plan.reference_available is not None:
         lacking = plan.missing(expectation, plan.reference_available)
-        result.details["reference_note"] = (
+        note = (
             f"not compared: the reference has no column for role {lacking[0]!r} "
             f"(use --reference-map {lacking[0]}=COLUMN); judged by bounds"
         )
-    return result
+    return entry.result(observation, ref_observation, columns, scope, note)

@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from synthgate.observation import Observation
+
 _MASK = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 
@@ -70,28 +72,18 @@ class BottomK:
         return self.items
 
 
-@dataclass(frozen=True)
-class Estimate:
-    """A value with its confidence interval and the sample size it was computed on."""
-
-    value: float
-    low: float | None = None
-    high: float | None = None
-    n: int | None = None
-
-
-def wilson(successes: int, n: int, z: float = 1.96) -> Estimate:
+def wilson(successes: int, n: int, z: float = 1.96) -> Observation:
     """A proportion with its Wilson score interval (95% by default)."""
     if n == 0:
-        return Estimate(math.nan, None, None, 0)
+        return Observation(math.nan, None, None, 0)
     p = successes / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return Estimate(p, max(0.0, centre - half), min(1.0, centre + half), n)
+    return Observation(p, max(0.0, centre - half), min(1.0, centre + half), n)
 
 
-def percentile_estimate(replicates: list[float], n: int) -> Estimate:
+def percentile_estimate(replicates: list[float], n: int) -> Observation:
     """Mean of replicate values with their 2.5th and 97.5th percentiles."""
     values = np.asarray(replicates, dtype=float)
     low, high = np.percentile(values, [2.5, 97.5])
-    return Estimate(float(values.mean()), float(low), float(high), n)
+    return Observation(float(values.mean()), float(low), float(high), n)

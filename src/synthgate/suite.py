@@ -17,9 +17,7 @@ A suite file::
 
 Without a reference an entry is judged by ``bounds``. With a reference (a paired column or a
 reference file) an entry with ``compare`` must pass the comparison, and its bounds still hold
-unless the reference itself is outside them (human data that does the same excuses the data;
-a small reference that merely cannot show a difference does not). Without ``compare`` the
-bounds decide. ``compare`` may
+unless the reference itself is outside them (``synthgate.judging``). ``compare`` may
 add ``alpha`` (e.g. 0.05): a statistic with a p-value then fails only when it is beyond ``max``
 and p < alpha (see ``comparisons``). Files are read with ``yaml.safe_load`` and checked entry by
 entry; errors name the file and the entry.
@@ -28,7 +26,6 @@ entry; errors name the file and the entry.
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -36,9 +33,10 @@ from typing import Any
 
 import yaml
 
-from synthgate.comparisons import DIRECTIONS, STATISTICS, compare
+from synthgate.comparisons import DIRECTIONS, STATISTICS
 from synthgate.errors import SuiteError
 from synthgate.expectations import REGISTRY, Expectation
+from synthgate.judging import judge
 from synthgate.observation import Observation
 from synthgate.result import ExpectationResult
 from synthgate.roles import ROLES
@@ -59,69 +57,30 @@ class Entry:
     severity: str = "error"
     finding: str = ""
 
-    def within(self, value: float) -> bool | None:
-        """Whether ``value`` lies within the bounds; None when the entry has no bounds."""
-        low, high = self.bounds.get("min"), self.bounds.get("max")
-        if low is None and high is None:
-            return None
-        return (low is None or value >= low) and (high is None or value <= high)
-
-    def judge(
+    def result(
         self,
         observation: Observation,
         reference: Observation | None,
         columns: dict[str, str],
         group: str | None,
+        note: str | None = None,
     ) -> ExpectationResult:
-        """Build the result of this entry from what was observed (and on the reference)."""
-        result = ExpectationResult(
+        """The result of this entry on one scope: the judge's verdict on what was observed on
+        the data (and the reference), with the entry's identity; the one place a verdict
+        becomes a result. ``note`` says how it was judged when that is not evident."""
+        return ExpectationResult(
             expectation=self.expectation.name,
             id=self.id,
             columns={role: columns.get(role, role) for role in self.expectation.roles},
             group=group,
-            success=None,
             severity=self.severity,
-            observed=observation.value,
             bounds=self.bounds,
             finding=self.finding or self.expectation.finding,
-            interval=[observation.low, observation.high] if observation.low is not None else None,
-            sample_size=observation.n,
-            examples=observation.examples or [],
-            details=observation.details or {},
-            reason=observation.reason,
+            observation=observation,
+            verdict=judge(observation, reference, self),
+            reference_observation=reference,
+            note=note,
         )
-        if observation.value is None or (
-            isinstance(observation.value, float) and math.isnan(observation.value)
-        ):
-            result.reason = result.reason or "could not be measured"
-            return result
-        if reference is not None and reference.value is not None:
-            result.reference = reference.value
-        if self.compare and reference is not None:
-            if reference.value is None:
-                result.reason = f"reference not measurable: {reference.reason}"
-                return result
-            spec = self.compare
-            comparison = compare(
-                spec["statistic"],
-                spec["max"],
-                observation,
-                reference,
-                spec.get("direction", "both"),
-                spec.get("alpha"),
-            )
-            result.comparison = comparison.to_dict()
-            excused = self.within(reference.value) is False  # humans exceed the bounds too
-            result.success = comparison.passed and (
-                self.within(observation.value) is not False or excused
-            )
-            return result
-        within = self.within(observation.value)
-        if within is None:
-            result.reason = "no bounds: this entry is judged only against a reference"
-            return result
-        result.success = within
-        return result
 
 
 @dataclass(frozen=True)

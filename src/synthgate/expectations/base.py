@@ -2,7 +2,8 @@
 
 An expectation is a frozen dataclass whose fields are its parameters (with defaults), and whose
 docstring says what it measures and which finding of the paper it encodes. It names the
-metrics it needs (``metrics``) and turns their values into an ``Observation`` (``observe``).
+metrics it needs (``metrics``) and turns their values into ``Observation``s of the data and
+the reference (``observe``).
 Bounds, severity, the reference comparison and result building belong to the suite entry
 (``synthgate.suite.Entry``), so a concrete expectation only computes and describes.
 
@@ -45,33 +46,47 @@ class Expectation(ABC):
     """The finding this expectation encodes (FINDINGS.md section and the paper's numbers)."""
     statistics: ClassVar[tuple[str, ...]] = ()
     """Comparisons with a reference that make sense for this value (see ``comparisons``)."""
+    paired_field: ClassVar[str | None] = None
+    """The parameter naming the role that a paired reference column replaces: with
+    ``"role"``, an entry on ``label`` is measured on ``reference_label`` too (the pairs are
+    ``roles.PAIRED_REFERENCE``). None: no paired column (the expectation reads the human
+    column itself, or reads roles that have no paired column)."""
 
     @abstractmethod
     def metrics(self) -> dict[str, Metric]:
         """The metrics this expectation reads, by a name local to it."""
 
-    @abstractmethod
-    def observe(self, values: dict[str, Any], context: Context) -> Observation:
-        """The observation made from metric values (``values[name]`` for each metric)."""
+    def observe(
+        self, values: dict[str, Any], reference: dict[str, Any] | None, context: Context
+    ) -> tuple[Observation, Observation | None]:
+        """What was observed on the data and, when there is one, on the reference.
+
+        ``values[name]`` is the value of each metric of ``metrics``; ``reference`` holds the
+        same metrics measured on the reference. By default each side is observed on its own
+        (``observe_one``); an expectation whose sides depend on each other (one class watched
+        on both, a shared normalization) overrides this.
+        """
+        return self.observe_one(values, context), (
+            self.observe_one(reference, context) if reference else None
+        )
+
+    def observe_one(self, values: dict[str, Any], context: Context) -> Observation:
+        """The observation of one side on its own (used by the default ``observe``)."""
+        raise NotImplementedError(f"{self.name} overrides observe()")
 
     @property
     def roles(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(role for m in self.metrics().values() for role in m.roles))
 
     def paired(self) -> Expectation | None:
-        """The same expectation on the paired human column (``label`` -> ``reference_label``)."""
-        role = getattr(self, "role", None)
+        """The same expectation on the paired human column (``label`` -> ``reference_label``),
+        as declared by ``paired_field``; None when there is none."""
+        if self.paired_field is None:
+            return None
+        role = getattr(self, self.paired_field)
         if role not in PAIRED_REFERENCE:
             return None
-        return dataclasses.replace(self, role=PAIRED_REFERENCE[role])  # type: ignore[call-arg]
-
-    def measure(
-        self, values: dict[str, Any], reference: dict[str, Any] | None, context: Context
-    ) -> tuple[Observation, Observation | None]:
-        """Observe the data and, when there is one, the reference the same way."""
-        return self.observe(values, context), (
-            self.observe(reference, context) if reference else None
-        )
+        return dataclasses.replace(self, **{self.paired_field: PAIRED_REFERENCE[role]})
 
     @classmethod
     def parameters(cls) -> dict[str, Any]:
@@ -97,8 +112,7 @@ def check_patterns(patterns: tuple[str, ...]) -> None:
 
 def rate_observation(count: int, n: int, **extra: Any) -> Observation:
     """The proportion ``count`` / ``n`` with its Wilson interval."""
-    estimate = wilson(count, n)
-    return Observation(estimate.value, estimate.low, estimate.high, n, **extra)
+    return dataclasses.replace(wilson(count, n), **extra)
 
 
 def example(row: int, text: str, **extra: Any) -> dict[str, Any]:

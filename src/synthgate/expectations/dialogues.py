@@ -124,7 +124,7 @@ class RoleFlipRate(_MarkerRule):
     finding: ClassVar[str] = ROLE_FLIP_FINDING
     statistics: ClassVar[tuple[str, ...]] = ("cohens_h", "difference")
 
-    def observe(self, values: dict[str, Any], context: Context) -> Observation:
+    def observe_one(self, values: dict[str, Any], context: Context) -> Observation:
         counts: RoleFlipCounts = values["flips"]
         if not counts.conversations:
             return Observation(None, reason=f"no conversation in {self.role}")
@@ -171,7 +171,7 @@ class InterruptionRate(_MarkerRule):
     finding: ClassVar[str] = INTERRUPTION_FINDING
     statistics: ClassVar[tuple[str, ...]] = ("cohens_h", "difference")
 
-    def observe(self, values: dict[str, Any], context: Context) -> Observation:
+    def observe_one(self, values: dict[str, Any], context: Context) -> Observation:
         counts: RoleFlipCounts = values["flips"]
         if not counts.markers_seen or not counts.marker_turns:
             markers = ", ".join(repr(m) for _, m in self.markers)
@@ -212,7 +212,7 @@ class RepeatedTurnRate(Expectation):
     def metrics(self) -> dict[str, Metric]:
         return {"repeats": TurnRepeats(self.role, self.threshold, self.window)}
 
-    def observe(self, values: dict[str, Any], context: Context) -> Observation:
+    def observe_one(self, values: dict[str, Any], context: Context) -> Observation:
         counts: TurnRepeatCounts = values["repeats"]
         if not counts.turns:
             return Observation(None, reason=f"no non-empty turn in {self.role}")
@@ -249,7 +249,7 @@ class _PerConversation(Expectation):
     def measure_name(self) -> str:
         """The row measure (``metrics.rows.ROW_MEASURES``) giving each conversation's value."""
 
-    def observe(self, values: dict[str, Any], context: Context) -> Observation:
+    def observe_one(self, values: dict[str, Any], context: Context) -> Observation:
         result: RowValuesResult = values["values"]
         if not result.n:
             return Observation(None, reason=f"no conversation in {self.role} this applies to")
@@ -354,7 +354,7 @@ class TurnLength(Expectation):
     def metrics(self) -> dict[str, Metric]:
         return {"turns": TextSample(self.role, self.sample, self.seed)}
 
-    def observe(self, values: dict[str, Any], context: Context) -> Observation:
+    def observe_one(self, values: dict[str, Any], context: Context) -> Observation:
         turns: list[tuple[int, str]] = values["turns"]
         if not turns:
             return Observation(None, reason=f"no non-empty turn in {self.role}")
@@ -405,7 +405,7 @@ class ClosingLoopRate(Expectation):
     def metrics(self) -> dict[str, Metric]:
         return {"closings": ClosingLoops(self.role, self.phrases, self.min_turns)}
 
-    def observe(self, values: dict[str, Any], context: Context) -> Observation:
+    def observe_one(self, values: dict[str, Any], context: Context) -> Observation:
         counts: ClosingCounts = values["closings"]
         if not counts.conversations:
             return Observation(None, reason=f"no conversation in {self.role}")
@@ -462,7 +462,7 @@ class DigressionRate(_Digression):
     finding: ClassVar[str] = DIGRESSION_FINDING
     statistics: ClassVar[tuple[str, ...]] = ("cohens_h", "difference")
 
-    def observe(self, values: dict[str, Any], context: Context) -> Observation:
+    def observe_one(self, values: dict[str, Any], context: Context) -> Observation:
         result: DigressionResult = values["digression"]
         if not result.conversations:
             return Observation(None, reason=f"no turn of {self.role} could be judged")
@@ -505,7 +505,7 @@ class DigressionOutcomeGap(_Digression):
             "outcome": RowValues(self.outcome_role, "outcome", self.digression().k),
         }
 
-    def observe(self, values: dict[str, Any], context: Context) -> Observation:
+    def observe_one(self, values: dict[str, Any], context: Context) -> Observation:
         flags = values["digression"].flags
         outcomes = dict(values["outcome"].sample)
         joined = [(flags[row], outcomes[row]) for row in flags.keys() & outcomes.keys()]

@@ -23,7 +23,6 @@ from synthgate.metrics.lexical import (
 )
 from synthgate.metrics.rows import RowValues, RowValuesResult
 from synthgate.observation import Observation
-from synthgate.sampling import Estimate
 
 DIVERSITY_FINDING = (
     "LLM-made data is less diverse than human data: self-generated instruction sets reuse the "
@@ -36,6 +35,7 @@ DIVERSITY_FINDING = (
 class _SampledDiversity(Expectation):
     """Shared by distinct-n and compression ratio: a text sample judged at one budget."""
 
+    paired_field: ClassVar[str | None] = "role"
     role: str = "text"
     budget: int = 5000
     sample: int = 5000
@@ -79,22 +79,15 @@ class _SampledDiversity(Expectation):
         ]
         return dataclasses.replace(observation, examples=examples)
 
-    def observe(self, values: dict[str, Any], context: Context) -> Observation:
-        sample = values["sample"]
-        return self._observe_at(sample, min(self.budget, self.available(sample)))
-
-    def measure(
+    def observe(
         self, values: dict[str, Any], reference: dict[str, Any] | None, context: Context
     ) -> tuple[Observation, Observation | None]:
         """Against a reference both sides are measured at one budget, the smaller one available."""
+        sample = values["sample"]
         if reference is None:
-            return self.observe(values, context), None
-        budget = min(
-            self.budget, self.available(values["sample"]), self.available(reference["sample"])
-        )
-        return self._observe_at(values["sample"], budget), self._observe_at(
-            reference["sample"], budget
-        )
+            return self._observe_at(sample, min(self.budget, self.available(sample))), None
+        budget = min(self.budget, self.available(sample), self.available(reference["sample"]))
+        return self._observe_at(sample, budget), self._observe_at(reference["sample"], budget)
 
 
 @register
@@ -126,7 +119,7 @@ class DistinctN(_SampledDiversity):
             details["note"] = (
                 f"only {budget} tokens available, fewer than the budget of {self.budget}"
             )
-        return Observation(estimate.value, estimate.low, estimate.high, budget, details=details)
+        return dataclasses.replace(estimate, n=budget, details=details)
 
 
 @register
@@ -155,17 +148,17 @@ class CompressionRatio(_SampledDiversity):
             details["note"] = (
                 f"only {budget} bytes available, fewer than the budget of {self.budget}"
             )
-        return Observation(estimate.value, estimate.low, estimate.high, budget, details=details)
+        return dataclasses.replace(estimate, n=budget, details=details)
 
 
 def _duplicate_observation(
-    role: str, rows: int, rate: Estimate, details: dict[str, Any], clusters: list[Cluster]
+    role: str, rows: int, rate: Observation, details: dict[str, Any], clusters: list[Cluster]
 ) -> Observation:
     """A duplicate rate with its interval; the examples are the largest clusters."""
     if not rows:
         return Observation(None, reason=f"no non-empty {role} text")
     examples = [example(c.rows[0], c.text, rows=c.rows, count=c.count) for c in clusters[:5]]
-    return Observation(rate.value, rate.low, rate.high, rate.n, details=details, examples=examples)
+    return dataclasses.replace(rate, details=details, examples=examples)
 
 
 @register
@@ -180,12 +173,13 @@ class DuplicateRate(Expectation):
     name: ClassVar[str] = "duplicate_rate"
     finding: ClassVar[str] = DIVERSITY_FINDING
     statistics: ClassVar[tuple[str, ...]] = ("difference", "cohens_h")
+    paired_field: ClassVar[str | None] = "role"
     role: str = "text"
 
     def metrics(self) -> dict[str, Metric]:
         return {"exact": ExactDuplicates(self.role)}
 
-    def observe(self, values: dict[str, Any], context: Context) -> Observation:
+    def observe_one(self, values: dict[str, Any], context: Context) -> Observation:
         result = values["exact"]
         details = {"rows": result.rows, "distinct_texts": round(result.distinct)}
         return _duplicate_observation(self.role, result.rows, result.rate, details, result.clusters)
@@ -203,6 +197,7 @@ class NearDuplicateRate(Expectation):
     name: ClassVar[str] = "near_duplicate_rate"
     finding: ClassVar[str] = DIVERSITY_FINDING
     statistics: ClassVar[tuple[str, ...]] = ("difference", "cohens_h")
+    paired_field: ClassVar[str | None] = "role"
     role: str = "text"
     threshold: float = 0.8
     pool: int = 2000
@@ -214,7 +209,7 @@ class NearDuplicateRate(Expectation):
             "near": NearDuplicates(self.role, self.threshold, self.pool, self.num_perm, self.seed)
         }
 
-    def observe(self, values: dict[str, Any], context: Context) -> Observation:
+    def observe_one(self, values: dict[str, Any], context: Context) -> Observation:
         result = values["near"]
         details = {
             "rows": result.rows,
@@ -240,13 +235,14 @@ class TextLength(Expectation):
         "human text (FINDINGS.md §3 'output-length collapse', §5 'length distribution')."
     )
     statistics: ClassVar[tuple[str, ...]] = ("ks", "cohens_d", "log_ratio", "difference")
+    paired_field: ClassVar[str | None] = "role"
     role: str = "text"
     unit: str = "tokens"
 
     def metrics(self) -> dict[str, Metric]:
         return {"lengths": RowValues(self.role, self.unit)}
 
-    def observe(self, values: dict[str, Any], context: Context) -> Observation:
+    def observe_one(self, values: dict[str, Any], context: Context) -> Observation:
         result: RowValuesResult = values["lengths"]
         if not result.n:
             return Observation(None, reason=f"no non-empty {self.role} text")

@@ -40,6 +40,7 @@ STYLE_FINDING = (
 class _Readability(Expectation):
     """Shared by readability level and spread: one textstat formula per row."""
 
+    paired_field: ClassVar[str | None] = "role"
     role: str = "text"
     formula: str = "flesch_reading_ease"
     examples: int = 3
@@ -56,7 +57,7 @@ class _Readability(Expectation):
     def metrics(self) -> dict[str, Metric]:
         return {"scores": RowValues(self.role, self.formula, excerpts=self.examples)}
 
-    def observe(self, values: dict[str, Any], context: Context) -> Observation:
+    def observe_one(self, values: dict[str, Any], context: Context) -> Observation:
         result: RowValuesResult = values["scores"]
         if result.n < 2:
             return Observation(
@@ -128,11 +129,11 @@ class ReadabilitySpread(_Readability):
     def value(self, result: RowValuesResult) -> float:
         return result.std
 
-    def measure(
+    def observe(
         self, values: dict[str, Any], reference: dict[str, Any] | None, context: Context
     ) -> tuple[Observation, Observation | None]:
         """Against a reference, adds the Brown-Forsythe p-value for equal spreads."""
-        observation, ref = super().measure(values, reference, context)
+        observation, ref = super().observe(values, reference, context)
         if ref is None or not observation.samples or not ref.samples:
             return observation, ref
         p_value = float(stats.levene(observation.samples, ref.samples, center="median").pvalue)
@@ -161,6 +162,7 @@ class GopherRepetitionRate(Expectation):
         "On public paired human/LLM answers the LLM side is more repetitive (FINDINGS.md §5)."
     )
     statistics: ClassVar[tuple[str, ...]] = ("cohens_h", "difference")
+    paired_field: ClassVar[str | None] = "role"
     role: str = "text"
     min_words: int = GOPHER_MIN_WORDS
     examples: int = 5
@@ -168,7 +170,7 @@ class GopherRepetitionRate(Expectation):
     def metrics(self) -> dict[str, Metric]:
         return {"repetition": GopherRepetition(self.role, self.min_words, self.examples)}
 
-    def observe(self, values: dict[str, Any], context: Context) -> Observation:
+    def observe_one(self, values: dict[str, Any], context: Context) -> Observation:
         result: RepetitionResult = values["repetition"]
         if not result.checked:
             return Observation(
@@ -196,6 +198,4 @@ class GopherRepetitionRate(Expectation):
             )
             for o in result.worst
         ]
-        return Observation(
-            rate.value, rate.low, rate.high, result.checked, details=details, examples=examples
-        )
+        return dataclasses.replace(rate, n=result.checked, details=details, examples=examples)

@@ -10,6 +10,7 @@ free-text suite uses them on ``text``); the others read instruction-set roles.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -45,9 +46,7 @@ def flag_observation(result: FlagResult, what: str) -> Observation:
         "flagged": result.flagged,
         "by_reason": dict(sorted(result.reasons.items(), key=lambda kv: -kv[1])),
     }
-    return Observation(
-        rate.value, rate.low, rate.high, result.checked, details=details, examples=examples
-    )
+    return dataclasses.replace(rate, n=result.checked, details=details, examples=examples)
 
 
 @register
@@ -70,6 +69,7 @@ class OpenerConcentration(Expectation):
         "(FINDINGS.md §3); LLM answers open more texts with the same words (§5)."
     )
     statistics: ClassVar[tuple[str, ...]] = ("cohens_h", "log_ratio", "difference")
+    paired_field: ClassVar[str | None] = "role"
     role: str = "text"
     words: int = 1
     examples: int = 5
@@ -77,10 +77,7 @@ class OpenerConcentration(Expectation):
     def metrics(self) -> dict[str, Metric]:
         return {"openers": OpenerCounts(self.role, self.words)}
 
-    def observe(self, values: dict[str, Any], context: Context) -> Observation:
-        return self._observe(values["openers"], None)
-
-    def measure(
+    def observe(
         self, values: dict[str, Any], reference: dict[str, Any] | None, context: Context
     ) -> tuple[Observation, Observation | None]:
         """Against a reference, the examples are the openers most above their reference share."""
@@ -151,6 +148,7 @@ class BoilerplateRate(Expectation):
     name: ClassVar[str] = "boilerplate_rate"
     finding: ClassVar[str] = AUDIT_FINDING
     statistics: ClassVar[tuple[str, ...]] = ("cohens_h", "difference")
+    paired_field: ClassVar[str | None] = "role"
     role: str = "text"
     extra_patterns: tuple[str, ...] = ()
 
@@ -161,7 +159,7 @@ class BoilerplateRate(Expectation):
         patterns = BOILERPLATE + tuple(("pattern", p) for p in self.extra_patterns)
         return {"flags": FlaggedRows(BoilerplateCheck(self.role, patterns))}
 
-    def observe(self, values: dict[str, Any], context: Context) -> Observation:
+    def observe_one(self, values: dict[str, Any], context: Context) -> Observation:
         return flag_observation(values["flags"], f"non-empty {self.role} text")
 
 
@@ -180,13 +178,14 @@ class PlaceholderRate(Expectation):
     name: ClassVar[str] = "placeholder_rate"
     finding: ClassVar[str] = AUDIT_FINDING
     statistics: ClassVar[tuple[str, ...]] = ("cohens_h", "difference")
+    paired_field: ClassVar[str | None] = "role"
     role: str = "output"
     count_empty: bool = True
 
     def metrics(self) -> dict[str, Metric]:
         return {"flags": FlaggedRows(PlaceholderCheck(self.role, self.count_empty))}
 
-    def observe(self, values: dict[str, Any], context: Context) -> Observation:
+    def observe_one(self, values: dict[str, Any], context: Context) -> Observation:
         what = f"{self.role} values" if self.count_empty else f"non-empty {self.role} values"
         return flag_observation(values["flags"], what)
 
@@ -214,11 +213,7 @@ class CopyRate(Expectation):
     def metrics(self) -> dict[str, Metric]:
         return {"flags": FlaggedRows(CopyCheck(self.role, self.source, self.threshold))}
 
-    def paired(self) -> Expectation | None:
-        """Reads two roles of one row: the paired-column reference does not apply."""
-        return None
-
-    def observe(self, values: dict[str, Any], context: Context) -> Observation:
+    def observe_one(self, values: dict[str, Any], context: Context) -> Observation:
         return flag_observation(values["flags"], f"rows with both {self.role} and {self.source}")
 
 
@@ -237,12 +232,13 @@ class TruncationRate(Expectation):
     name: ClassVar[str] = "truncation_rate"
     finding: ClassVar[str] = AUDIT_FINDING
     statistics: ClassVar[tuple[str, ...]] = ("cohens_h", "difference")
+    paired_field: ClassVar[str | None] = "role"
     role: str = "output"
 
     def metrics(self) -> dict[str, Metric]:
         return {"flags": FlaggedRows(TruncationCheck(self.role))}
 
-    def observe(self, values: dict[str, Any], context: Context) -> Observation:
+    def observe_one(self, values: dict[str, Any], context: Context) -> Observation:
         return flag_observation(values["flags"], f"non-empty {self.role} text")
 
 
@@ -265,6 +261,7 @@ class LengthSpread(Expectation):
         "human text (FINDINGS.md §3 'output-length collapse', §5 'length distribution')."
     )
     statistics: ClassVar[tuple[str, ...]] = ("log_ratio", "difference")
+    paired_field: ClassVar[str | None] = "role"
     role: str = "text"
     replicates: int = 200
     seed: int = 0
@@ -272,7 +269,7 @@ class LengthSpread(Expectation):
     def metrics(self) -> dict[str, Metric]:
         return {"lengths": RowValues(self.role, "tokens")}
 
-    def observe(self, values: dict[str, Any], context: Context) -> Observation:
+    def observe_one(self, values: dict[str, Any], context: Context) -> Observation:
         result: RowValuesResult = values["lengths"]
         if len(result.sample) < 2:
             return Observation(None, reason=f"fewer than 2 non-empty {self.role} texts")

@@ -55,13 +55,11 @@ def allowed_labels(context: Context, reference: Iterable[Any] | None) -> set[Any
 
 @dataclass(frozen=True)
 class _LabelExpectation(Expectation):
+    paired_field: ClassVar[str | None] = "role"
     role: str = "label"
 
     def metrics(self) -> dict[str, Metric]:
         return {"labels": LabelDistribution(self.role)}
-
-    def observe(self, values: dict[str, Any], context: Context) -> Observation:
-        return self.measure(values, None, context)[0]
 
 
 @register
@@ -80,7 +78,7 @@ class InvalidLabelRate(_LabelExpectation):
         "on a binary task (FINDINGS.md §1)."
     )
 
-    def measure(
+    def observe(
         self, values: dict[str, Any], reference: dict[str, Any] | None, context: Context
     ) -> tuple[Observation, Observation | None]:
         """Judged by bounds only: the reference serves to know which labels are valid."""
@@ -119,7 +117,7 @@ class _ClassShare(_LabelExpectation):
     def pick(shares: dict[Any, float]) -> Any:
         """The class to watch, given the shares of every class."""
 
-    def measure(
+    def observe(
         self, values: dict[str, Any], reference: dict[str, Any] | None, context: Context
     ) -> tuple[Observation, Observation | None]:
         """Both sides are measured on one class, so the comparison is like with like."""
@@ -146,7 +144,12 @@ def _class_share(counts: LabelCounts, allowed: set[Any] | None, label: Any) -> O
     }
     n = sum(counts.valid(allowed).values())
     return Observation(
-        shares.get(label, 0.0), n=n, distribution=shares, details=details, examples=examples
+        shares.get(label, 0.0),
+        n=n,
+        distribution=shares,
+        details=details,
+        examples=examples,
+        subject=f"class {label}",
     )
 
 
@@ -249,7 +252,7 @@ class LabelEntropy(_LabelExpectation):
     )
     statistics: ClassVar[tuple[str, ...]] = ("difference",)
 
-    def measure(
+    def observe(
         self, values: dict[str, Any], reference: dict[str, Any] | None, context: Context
     ) -> tuple[Observation, Observation | None]:
         """Both sides are normalized by the same classes, so their entropies compare."""
@@ -281,7 +284,7 @@ class LabelDivergence(_LabelExpectation):
     )
     statistics: ClassVar[tuple[str, ...]] = ("jsd",)
 
-    def measure(
+    def observe(
         self, values: dict[str, Any], reference: dict[str, Any] | None, context: Context
     ) -> tuple[Observation, Observation | None]:
         """The divergence is of the pair; the reference observation carries its distribution."""
@@ -331,7 +334,7 @@ class ClassShareRatio(_LabelExpectation):
     statistics: ClassVar[tuple[str, ...]] = ("log_ratio", "cohens_h", "difference")
     min_share: float = 0.01
 
-    def measure(
+    def observe(
         self, values: dict[str, Any], reference: dict[str, Any] | None, context: Context
     ) -> tuple[Observation, Observation | None]:
         """Both sides are measured on the class picked from the pair."""
@@ -429,15 +432,13 @@ class UnanimousItemShare(Expectation):
         "95% of ChatGPT items; human annotators were unanimous on 52% (FINDINGS.md §1)."
     )
     statistics: ClassVar[tuple[str, ...]] = ("cohens_h", "difference")
+    paired_field: ClassVar[str | None] = "role"
     role: str = "label"
 
     def metrics(self) -> dict[str, Metric]:
         return {"items": ItemLabelSets(self.role)}
 
-    def observe(self, values: dict[str, Any], context: Context) -> Observation:
-        return self.measure(values, None, context)[0]
-
-    def measure(
+    def observe(
         self, values: dict[str, Any], reference: dict[str, Any] | None, context: Context
     ) -> tuple[Observation, Observation | None]:
         """With a reference, both sides at the smaller typical number of labels per item."""
@@ -468,14 +469,7 @@ class _MatchRate(Expectation):
     def metrics(self) -> dict[str, Metric]:
         return {"items": ItemLabelSets(self.role, self.reference_role)}
 
-    def paired(self) -> Expectation | None:
-        """None: the expectation reads the human labels of each item itself."""
-        return None
-
-    def observe(self, values: dict[str, Any], context: Context) -> Observation:
-        return self.measure(values, None, context)[0]
-
-    def measure(
+    def observe(
         self, values: dict[str, Any], reference: dict[str, Any] | None, context: Context
     ) -> tuple[Observation, Observation | None]:
         """The reference is the human labels matched with themselves.
@@ -528,9 +522,9 @@ class _MatchRate(Expectation):
             )
             for count, key, human_set, model_set in sorted(misses, key=lambda m: -m[0])[:5]
         ]
-        return Observation(
-            rate.value, rate.low, rate.high, items, details=details, examples=examples
-        ), Observation(possible / items, n=items)
+        return dataclasses.replace(rate, n=items, details=details, examples=examples), Observation(
+            possible / items, n=items
+        )
 
 
 @register
@@ -609,11 +603,7 @@ class FlipAsymmetry(Expectation):
     def metrics(self) -> dict[str, Metric]:
         return {"pairs": LabelPairs(self.role, self.reference_role)}
 
-    def paired(self) -> Expectation | None:
-        """None: the expectation reads the human labels of each item itself."""
-        return None
-
-    def observe(self, values: dict[str, Any], context: Context) -> Observation:
+    def observe_one(self, values: dict[str, Any], context: Context) -> Observation:
         pairs: PairCounts = values["pairs"]
         allowed = allowed_labels(context, {ref for ref, _ in pairs.counts})
 
@@ -653,6 +643,4 @@ class FlipAsymmetry(Expectation):
             )
             for pair, n in ordered[:3]
         ]
-        return Observation(
-            interval.value, interval.low, interval.high, total, details=details, examples=examples
-        )
+        return dataclasses.replace(interval, n=total, details=details, examples=examples)

@@ -76,24 +76,24 @@ def _judgement_examples(
 class _OneColumn(Expectation):
     """A value of one judgement column; the reference side is decoded with the human codes."""
 
+    paired_field: ClassVar[str | None] = "role"
     role: str = "choice"
 
     def metrics(self) -> dict[str, Metric]:
         return {"judgements": Judgements(self.role)}
 
-    def observe(self, values: dict[str, Any], context: Context) -> Observation:
-        return self.judge(values["judgements"], Coding(context.codings))
-
-    def measure(
+    def observe(
         self, values: dict[str, Any], reference: dict[str, Any] | None, context: Context
     ) -> tuple[Observation, Observation | None]:
-        data = self.observe(values, context)
+        data = self.observe_counts(values["judgements"], Coding(context.codings))
         if not reference:
             return data, None
-        return data, self.judge(reference["judgements"], Coding(context.codings, reference=True))
+        return data, self.observe_counts(
+            reference["judgements"], Coding(context.codings, reference=True)
+        )
 
     @abstractmethod
-    def judge(self, counts: JudgementCounts, coding: Coding) -> Observation:
+    def observe_counts(self, counts: JudgementCounts, coding: Coding) -> Observation:
         """The observation on one side's judgement counts."""
 
 
@@ -116,7 +116,7 @@ class InvalidJudgementRate(_OneColumn):
         "do not exist (FINDINGS.md §1, §2)."
     )
 
-    def judge(self, counts: JudgementCounts, coding: Coding) -> Observation:
+    def observe_counts(self, counts: JudgementCounts, coding: Coding) -> Observation:
         if not counts.total:
             return Observation(None, reason=f"no {self.role} values")
         decoded = counts.decoded(coding.decode)
@@ -154,7 +154,7 @@ class TieRate(_OneColumn):
     )
     statistics: ClassVar[tuple[str, ...]] = ("cohens_h", "difference")
 
-    def judge(self, counts: JudgementCounts, coding: Coding) -> Observation:
+    def observe_counts(self, counts: JudgementCounts, coding: Coding) -> Observation:
         if "tie" not in coding.codes:
             return Observation(
                 None, reason="the judgement codes have no tie (add tie=.. to the codes)"
@@ -187,7 +187,7 @@ class PositionBias(_OneColumn):
     )
     statistics: ClassVar[tuple[str, ...]] = ("cohens_h", "difference")
 
-    def judge(self, counts: JudgementCounts, coding: Coding) -> Observation:
+    def observe_counts(self, counts: JudgementCounts, coding: Coding) -> Observation:
         decoded = counts.decoded(coding.decode)
         decisive = decoded["first"] + decoded["second"]
         if not decisive:
@@ -245,7 +245,7 @@ class VerbosityBias(_OneColumn):
     def metrics(self) -> dict[str, Metric]:
         return {"judgements": Judgements(self.role, "length")}
 
-    def judge(self, counts: JudgementCounts, coding: Coding) -> Observation:
+    def observe_counts(self, counts: JudgementCounts, coding: Coding) -> Observation:
         first = counts.cue_sums(coding.decode, "first")
         second = counts.cue_sums(coding.decode, "second")
         longer = first.positive + second.negative
@@ -295,7 +295,7 @@ class SurfaceCueCorrelation(_OneColumn):
     def metrics(self) -> dict[str, Metric]:
         return {"judgements": Judgements(self.role, self.cue)}
 
-    def judge(self, counts: JudgementCounts, coding: Coding) -> Observation:
+    def observe_counts(self, counts: JudgementCounts, coding: Coding) -> Observation:
         first = counts.cue_sums(coding.decode, "first")
         second = counts.cue_sums(coding.decode, "second")
         r, n = correlation(first, second)
@@ -363,22 +363,17 @@ class OrderInconsistency(Expectation):
     def metrics(self) -> dict[str, Metric]:
         return {"pairs": PairedJudgements(self.role, self.swapped_role)}
 
-    def paired(self) -> Expectation | None:
-        """Reads two judgement columns of one row; a reference can only be another file."""
-        return None
-
-    def observe(self, values: dict[str, Any], context: Context) -> Observation:
-        return self.judge(values["pairs"], Coding(context.codings))
-
-    def measure(
+    def observe(
         self, values: dict[str, Any], reference: dict[str, Any] | None, context: Context
     ) -> tuple[Observation, Observation | None]:
-        data = self.observe(values, context)
+        data = self.observe_counts(values["pairs"], Coding(context.codings))
         if not reference:
             return data, None
-        return data, self.judge(reference["pairs"], Coding(context.codings, reference=True))
+        return data, self.observe_counts(
+            reference["pairs"], Coding(context.codings, reference=True)
+        )
 
-    def judge(self, counts: PairedCounts, coding: Coding) -> Observation:
+    def observe_counts(self, counts: PairedCounts, coding: Coding) -> Observation:
         kinds: Counter[str] = Counter()
         changed: dict[tuple[Any, Any], str] = {}
         for (a, b), count in counts.pairs.items():
@@ -436,11 +431,7 @@ class ReferenceAgreement(Expectation):
     def metrics(self) -> dict[str, Metric]:
         return {"pairs": PairedJudgements(self.role, self.reference_role)}
 
-    def paired(self) -> Expectation | None:
-        """Already reads the paired human column itself."""
-        return None
-
-    def observe(self, values: dict[str, Any], context: Context) -> Observation:
+    def observe_one(self, values: dict[str, Any], context: Context) -> Observation:
         counts: PairedCounts = values["pairs"]
         judge, human = Coding(context.codings), Coding(context.codings, reference=True)
         confusion, excluded, disagreements = _confusion(counts.pairs, judge, human)

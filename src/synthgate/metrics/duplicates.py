@@ -32,7 +32,8 @@ from datasketch import LeanMinHash, MinHash, MinHashLSH
 from synthgate.batch import Batch
 from synthgate.metrics import Metric
 from synthgate.metrics.tokens import excerpt, ngrams, normalize, words
-from synthgate.sampling import Estimate, row_priority, wilson
+from synthgate.observation import Observation
+from synthgate.sampling import row_priority, wilson
 
 MAX_ROWS_PER_CLUSTER = 5
 MAX_SHINGLED_WORDS = 2000
@@ -68,7 +69,7 @@ class KmvState:
 
 @dataclass(frozen=True)
 class DuplicateResult:
-    rate: Estimate
+    rate: Observation
     rows: int
     distinct: float
     clusters: list[Cluster]
@@ -139,7 +140,7 @@ class ExactDuplicates(Metric):
             value = max(0.0, 1 - distinct / state.rows)
             low = max(0.0, 1 - distinct * (1 + error) / state.rows)
             high = min(1.0, max(0.0, 1 - distinct * (1 - error) / state.rows))
-            rate = Estimate(value, low, high, state.rows)
+            rate = Observation(value, low, high, state.rows)
         return DuplicateResult(rate, state.rows, distinct, repeated)
 
 
@@ -208,7 +209,7 @@ class PoolState:
 
 @dataclass(frozen=True)
 class NearDupResult:
-    rate: Estimate
+    rate: Observation
     rows: int
     clusters: list[Cluster]
 

@@ -22,7 +22,8 @@ from typing import Any
 from synthgate.batch import Batch
 from synthgate.metrics import Metric, merge_examples
 from synthgate.metrics.tokens import excerpt
-from synthgate.sampling import Estimate, wilson
+from synthgate.observation import Observation
+from synthgate.sampling import wilson
 
 EXAMPLES_PER_REASON = 5
 
@@ -72,7 +73,7 @@ class FlagResult:
     examples: dict[str, list[tuple[int, str]]]
 
     @property
-    def rate(self) -> Estimate:
+    def rate(self) -> Observation:
         return wilson(self.flagged, self.checked)
 
 

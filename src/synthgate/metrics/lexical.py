@@ -25,7 +25,8 @@ from typing import Any
 from synthgate.batch import Batch
 from synthgate.metrics import Metric
 from synthgate.metrics.tokens import ngrams, tokenize
-from synthgate.sampling import BottomK, Estimate, percentile_estimate, row_priority
+from synthgate.observation import Observation
+from synthgate.sampling import BottomK, percentile_estimate, row_priority
 
 MAX_SAMPLED_CHARS = 20_000
 """A sampled text is cut to this many characters: no budget needs more of one text."""
@@ -98,7 +99,7 @@ def distinct_n(texts: list[Sequence[str]], n: int) -> float:
 
 def distinct_n_at_budget(
     sample: list[tuple[int, str]], n: int, budget: int, replicates: int = 20, seed: int = 0
-) -> Estimate:
+) -> Observation:
     """Distinct-n over windows of ``budget`` tokens from the sample: mean and 95% interval.
 
     Each text contributes its own n-grams (none span two texts).
@@ -125,7 +126,7 @@ def top_ngrams(
 
 def compression_ratio_at_budget(
     sample: list[tuple[int, str]], budget: int, replicates: int = 20, seed: int = 0
-) -> Estimate:
+) -> Observation:
     """Raw bytes / gzip bytes over windows of ``budget`` UTF-8 bytes: mean and 95% interval.
 
     Texts are joined by newlines in a seeded order; higher means more repetitive.

@@ -48,7 +48,8 @@ from dataclasses import dataclass, field
 from synthgate.batch import Batch
 from synthgate.metrics import Metric
 from synthgate.metrics.tokens import excerpt, tokenize
-from synthgate.sampling import Estimate, wilson
+from synthgate.observation import Observation
+from synthgate.sampling import wilson
 
 GOPHER_LIMITS: dict[str, float] = {
     "dup_para_frac": 0.30,
@@ -197,7 +198,7 @@ class RepetitionResult:
     worst: list[Offender]
 
     @property
-    def rate(self) -> Estimate:
+    def rate(self) -> Observation:
         """Share of checked texts breaking at least one rule, with its Wilson interval."""
         return wilson(self.flagged, self.checked)
 

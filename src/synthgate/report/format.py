@@ -22,8 +22,7 @@ UNSIGNED = ("jsd", "ks")
 def bounds(result: ExpectationResult) -> str:
     """How the result was judged, in words: the bounds, or the reference comparison."""
     if not result.comparison:
-        note = result.details.get("reference_note")
-        return _limits(result) + (f" ({note})" if note else "")
+        return _limits(result) + (f" ({result.note})" if result.note else "")
     c = result.comparison
     limit = number(c["max"])
     allowed = {"higher": f"≤ {limit}", "lower": f"≥ -{limit}", "both": f"within ±{limit}"}[
@@ -51,8 +50,8 @@ def _limits(result: ExpectationResult) -> str:
 
 def observed(result: ExpectationResult) -> str:
     text = number(result.observed)
-    if result.details.get("class") is not None:
-        text += f" (class {result.details['class']})"
+    if result.subject:
+        text += f" ({result.subject})"
     if result.interval and result.interval[0] is not None:
         text += f" [{number(result.interval[0])}, {number(result.interval[1])}]"
     return text
