@@ -3,17 +3,41 @@
 >>> import synthgate
 >>> result = synthgate.validate("labels.jsonl", suite="task_labels", mapping={"label": "model_labels"})
 >>> result.success, result.statistics
+
+The names below load on first use (PEP 562), so importing ``synthgate`` (as pytest does for
+the plugin in every run) costs nothing until the engine is needed.
 """
 
-from synthgate.errors import InputError, SuiteError, SynthgateError
-from synthgate.judging import Verdict, judge
-from synthgate.observation import Observation
-from synthgate.result import ExpectationResult, ValidationResult
-from synthgate.roles import Codings
-from synthgate.runner import validate
-from synthgate.suite import Suite, load_suite
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from synthgate.errors import InputError, SuiteError, SynthgateError
+    from synthgate.judging import Verdict, judge
+    from synthgate.observation import Observation
+    from synthgate.result import ExpectationResult, ValidationResult
+    from synthgate.roles import Codings
+    from synthgate.runner import validate
+    from synthgate.suite import Suite, load_suite
 
 __version__ = "0.1.0"
+
+_EXPORTS = {
+    "Codings": "synthgate.roles",
+    "ExpectationResult": "synthgate.result",
+    "InputError": "synthgate.errors",
+    "Observation": "synthgate.observation",
+    "Suite": "synthgate.suite",
+    "SuiteError": "synthgate.errors",
+    "SynthgateError": "synthgate.errors",
+    "ValidationResult": "synthgate.result",
+    "Verdict": "synthgate.judging",
+    "judge": "synthgate.judging",
+    "load_suite": "synthgate.suite",
+    "validate": "synthgate.runner",
+}
 
 __all__ = [
     "Codings",
@@ -30,3 +54,11 @@ __all__ = [
     "load_suite",
     "validate",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'synthgate' has no attribute {name!r}")
+    value = getattr(import_module(_EXPORTS[name]), name)
+    globals()[name] = value
+    return value
