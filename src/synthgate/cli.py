@@ -1,7 +1,9 @@
 """The ``synthgate`` command.
 
 Exit codes: 0 every error-severity expectation passed; 1 one failed; 2 a usage or input error
-(printed as one line, never a traceback).
+(printed as one line, never a traceback). An unexpected exception is a bug: it too ends as one
+line on stderr and exit code 2 (never 1, which CI reads as "the data failed"), with the
+traceback only under ``--debug``.
 """
 
 from __future__ import annotations
@@ -9,8 +11,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import traceback
 from collections.abc import Sequence
-from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TimeRemainingColumn
@@ -18,13 +20,16 @@ from rich.progress import BarColumn, Progress, TimeRemainingColumn
 from synthgate.calibrate import calibrate
 from synthgate.errors import SynthgateError
 from synthgate.expectations import REGISTRY
-from synthgate.report.console import print_result, print_verdict
-from synthgate.report.html import write_html
+from synthgate.output import check_outputs, write_atomic
+from synthgate.report.console import print_result, print_verdict, safe
+from synthgate.report.format import plain
+from synthgate.report.html import render_html
 from synthgate.roles import Codings, parse_label_list, parse_mapping
 from synthgate.runner import validate
 from synthgate.suite import builtin_suites
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+ISSUE_TRACKER = "the synthgate issue tracker"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -50,6 +55,7 @@ def _add_data_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--allowed-labels", help="valid labels, e.g. 0,1,2 (default: those in the reference)"
     )
+    parser.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument(
         "--choice-codes", help="codes of a pairwise judgement, e.g. first=A,second=B,tie=T"
     )
@@ -62,6 +68,9 @@ def _add_data_options(parser: argparse.ArgumentParser) -> None:
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="synthgate", description="Test LLM-generated datasets before training on them."
+    )
+    parser.add_argument(
+        "--debug", action="store_true", help="show the traceback of an unexpected error"
     )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
@@ -121,6 +130,7 @@ def _codings(args: argparse.Namespace) -> Codings:
 def _validate(args: argparse.Namespace, console: Console) -> int:
     if not 0 <= args.max_unreadable <= 1:
         raise SynthgateError("--max-unreadable is a share between 0 and 1")
+    check_outputs({"--json": args.json, "--report": args.report}, [args.data, args.reference])
     codings = _codings(args)
     with Progress(
         "[progress.description]{task.description}",
@@ -141,11 +151,12 @@ def _validate(args: argparse.Namespace, console: Console) -> int:
             progress=lambda done, total: bar.update(task, completed=done, total=total),
             max_unreadable=args.max_unreadable,
         )
-    if args.json:
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(result.to_json(), encoding="utf-8")
+    # Render every output before writing any: a failure leaves no output of this run.
+    outputs = [(args.json, result.to_json())] if args.json else []
     if args.report:
-        write_html(result, args.report)
+        outputs.append((args.report, render_html(result)))
+    for path, text in outputs:
+        write_atomic(path, text)
     code = EXIT_OK if result.success else EXIT_FAILED
     if not result.checked:
         skipped = next((r for r in result.results if r.reason), None)
@@ -162,15 +173,16 @@ def _validate(args: argparse.Namespace, console: Console) -> int:
             print_result(result, console)
         for what, path in (("JSON result", args.json), ("HTML report", args.report)):
             if path:
-                console.print(f"{what}: {path}")
+                console.print(f"{what}: {safe(path)}")
     except BrokenPipeError:  # e.g. piped into head: the verdict still stands
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (keeps Python quiet at exit)
     return code
 
 
 def _calibrate(args: argparse.Namespace, console: Console) -> int:
-    if args.replicates < 2 or not 0 <= args.percentile < 50:
-        raise SynthgateError("--replicates must be at least 2 and --percentile in [0, 50)")
+    if not 2 <= args.replicates <= 10_000 or not 0 <= args.percentile < 50:
+        raise SynthgateError("--replicates must be in [2, 10000] and --percentile in [0, 50)")
+    check_outputs({"--out": args.out}, [args.data])
     result = calibrate(
         args.data,
         args.suite,
@@ -179,8 +191,7 @@ def _calibrate(args: argparse.Namespace, console: Console) -> int:
         replicates=args.replicates,
         percentile=args.percentile,
     )
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(result.to_yaml(), encoding="utf-8")
+    write_atomic(args.out, result.to_yaml())
     for entry_id, override in result.overrides.items():
         parts = [
             f"{key} "
@@ -189,9 +200,9 @@ def _calibrate(args: argparse.Namespace, console: Console) -> int:
             )
             for key, value in override.items()
         ]
-        console.print(f"{entry_id}: {'; '.join(parts)}", markup=False)
+        console.print(plain(f"{entry_id}: {'; '.join(parts)}"), markup=False)
     console.print(
-        f"calibrated suite: {args.out} ({result.replicates} splits of {result.rows:,} rows)"
+        f"calibrated suite: {safe(args.out)} ({result.replicates} splits of {result.rows:,} rows)"
     )
     return EXIT_OK
 
@@ -210,8 +221,14 @@ def _list_expectations(console: Console) -> int:
     return EXIT_OK
 
 
+def _error(message: str) -> int:
+    print(f"synthgate: error: {plain(message)}", file=sys.stderr)
+    return EXIT_USAGE
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     console = Console(highlight=False)
+    argv = sys.argv[1:] if argv is None else list(argv)
     try:
         args = _parser().parse_args(argv)
         if args.command == "validate":
@@ -222,17 +239,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _list_suites(console)
         return _list_expectations(console)
     except SynthgateError as error:
-        print(f"synthgate: error: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        return _error(str(error))
     except OSError as error:
-        print(
-            f"synthgate: error: {error.strerror or error}: {error.filename or ''}".rstrip(": "),
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
+        return _error(f"{error.strerror or error}: {error.filename or ''}".rstrip(": "))
     except KeyboardInterrupt:
         print("synthgate: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+    except (Exception, RecursionError) as error:  # the last resort: a bug, not bad data
+        if "--debug" in argv:
+            traceback.print_exc()
+        return _error(
+            f"internal error ({type(error).__name__}: {str(error)[:200]}); this is a bug: please report it "
+            f"to {ISSUE_TRACKER} with the command line"
+            + ("" if "--debug" in argv else " and the traceback that --debug prints")
+        )
 
 
 if __name__ == "__main__":

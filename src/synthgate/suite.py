@@ -42,6 +42,32 @@ from synthgate.result import ExpectationResult
 from synthgate.roles import ROLES
 
 SEVERITIES = ("error", "warning")
+MAX_SUITE_BYTES = 1 << 20
+MAX_SUITE_NODES = 100_000
+"""A suite is small: more YAML nodes than this, counted with aliases expanded, is refused (an
+alias bomb passes ``safe_load`` and explodes only when its values are used)."""
+
+PARAMETER_RANGES: dict[str, tuple[float, float]] = {
+    "budget": (1, 10_000_000),  # tokens or bytes in one window
+    "sample": (1, 1_000_000),  # texts kept in a seeded sample
+    "replicates": (2, 10_000),  # windows or bootstrap replicates
+    "seed": (0, 2**32 - 1),
+    "threshold": (0.0, 1.0),  # similarities and shares
+    "min_share": (0.0, 1.0),
+    "num_perm": (16, 1024),  # MinHash permutations
+    "pool": (1, 100_000),  # texts compared for near-duplicates
+    "n": (1, 10),  # n-gram size
+    "words": (1, 10),  # opener length
+    "examples": (0, 100),
+    "min_turns": (1, 10_000),
+    "min_words": (1, 100_000),
+    "min_disagreements": (1, 1_000_000_000),
+    "window": (1, 10_000),
+}
+"""Every numeric expectation parameter and the range a suite may set it to (inclusive): what a
+value outside costs is time or memory (``num_perm: 1e8`` hangs, ``replicates: 1e9`` exhausts
+memory) or meaning (a share above 1). ``tests/robustness`` checks that every numeric parameter
+of every registered expectation is listed here."""
 ENTRY_KEYS = {"expect", "id", "params", "bounds", "compare", "severity", "finding"}
 SUITE_KEYS = {"suite", "description", "data_type", "columns", "required", "expectations"}
 
@@ -149,7 +175,13 @@ def load_suite(name_or_path: str | Path) -> Suite:
     if path.suffix in (".yml", ".yaml") or path.exists():
         if not path.is_file():
             raise SuiteError(f"{path}: no such suite file")
-        return parse_suite(path.read_text("utf-8"), str(path))
+        if path.stat().st_size > MAX_SUITE_BYTES:
+            raise SuiteError(f"{path}: larger than {MAX_SUITE_BYTES >> 20} MiB; a suite is small")
+        try:
+            text = path.read_text("utf-8")
+        except UnicodeDecodeError as error:
+            raise SuiteError(f"{path}: not UTF-8 text (byte {error.start})") from None
+        return parse_suite(text, str(path))
     resource = resources.files("synthgate.suites") / f"{name_or_path}.yml"
     if not resource.is_file():
         raise SuiteError(
@@ -158,11 +190,40 @@ def load_suite(name_or_path: str | Path) -> Suite:
     return parse_suite(resource.read_text("utf-8"), f"{name_or_path} (built-in)")
 
 
-def parse_suite(text: str, source: str) -> Suite:
+def _expanded_size(node: yaml.Node, sizes: dict[int, int]) -> int:
+    """Nodes in ``node`` with every alias expanded (memoized, so linear in the YAML's size)."""
+    if id(node) not in sizes:
+        sizes[id(node)] = MAX_SUITE_NODES + 1  # a node reached from itself: refuse
+        children: list[Any] = []
+        if isinstance(node, yaml.SequenceNode):
+            children = node.value
+        elif isinstance(node, yaml.MappingNode):
+            children = [item for pair in node.value for item in pair]
+        sizes[id(node)] = 1 + sum(_expanded_size(child, sizes) for child in children)
+    return sizes[id(node)]
+
+
+def _load_yaml(text: str, source: str) -> Any:
+    """``yaml.safe_load`` that refuses alias bombs and nesting too deep to build."""
     try:
-        document = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        if node is None:
+            return None
+        if _expanded_size(node, {}) > MAX_SUITE_NODES:
+            raise SuiteError(
+                f"{source}: more than {MAX_SUITE_NODES:,} YAML values once aliases are expanded"
+            )
+        return yaml.SafeLoader(text).construct_document(node)
     except yaml.YAMLError as error:
         raise SuiteError(f"{source}: not valid YAML: {' '.join(str(error).split())}") from None
+    except RecursionError:
+        raise SuiteError(f"{source}: YAML nested too deeply to be a suite") from None
+    except ValueError as error:  # e.g. an integer of more digits than Python converts
+        raise SuiteError(f"{source}: not valid YAML: {error}") from None
+
+
+def parse_suite(text: str, source: str) -> Suite:
+    document = _load_yaml(text, source)
     if not isinstance(document, dict):
         raise SuiteError(f"{source}: a suite is a mapping with 'suite' and 'expectations'")
     unknown = set(document) - SUITE_KEYS
@@ -171,10 +232,16 @@ def parse_suite(text: str, source: str) -> Suite:
             f"{source}: unknown key {sorted(unknown)[0]!r}; keys are {', '.join(sorted(SUITE_KEYS))}"
         )
     columns = document.get("columns") or {}
-    if not isinstance(columns, dict) or set(columns) - ROLES:
+    if (
+        not isinstance(columns, dict)
+        or set(columns) - ROLES
+        or not all(isinstance(c, str) for c in columns.values())
+    ):
         raise SuiteError(
             f"{source}: 'columns' maps roles to column names; roles are {', '.join(sorted(ROLES))}"
         )
+    for key in ("suite", "description", "data_type"):
+        _text(document.get(key), key, source)
     raw_entries = document.get("expectations")
     if not isinstance(raw_entries, list) or not raw_entries:
         raise SuiteError(f"{source}: 'expectations' must be a non-empty list")
@@ -184,14 +251,33 @@ def parse_suite(text: str, source: str) -> Suite:
     if duplicate:
         raise SuiteError(f"{source}: two entries have the id {duplicate!r}; give them distinct ids")
     return Suite(
-        name=str(document.get("suite") or Path(source).stem),
-        description=str(document.get("description", "")),
+        name=_text(document.get("suite"), "suite", source) or Path(source).stem,
+        description=_text(document.get("description"), "description", source),
         columns={str(k): str(v) for k, v in columns.items()},
-        required=tuple(document.get("required") or ()),
+        required=_roles_list(document.get("required"), source),
         entries=tuple(entries),
         source=source,
-        data_type=str(document.get("data_type", "")),
+        data_type=_text(document.get("data_type"), "data_type", source),
     )
+
+
+def _text(value: Any, what: str, where: str) -> str:
+    """An optional text field of a suite or entry ('' when absent)."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise SuiteError(f"{where}: {what!r} must be text, got {type(value).__name__}")
+    return value
+
+
+def _roles_list(value: Any, source: str) -> tuple[str, ...]:
+    """``required``: a list of roles (a single role is accepted as itself, not as its letters)."""
+    roles = [value] if isinstance(value, str) else value or []
+    if not isinstance(roles, list) or any(not isinstance(r, str) or r not in ROLES for r in roles):
+        raise SuiteError(
+            f"{source}: 'required' is a list of roles; roles are {', '.join(sorted(ROLES))}"
+        )
+    return tuple(roles)
 
 
 def _number_map(value: Any, keys: set[str], what: str, where: str) -> dict[str, Any]:
@@ -210,17 +296,25 @@ def _check_param(cls: type[Expectation], name: str, value: Any, where: str) -> A
         )
     default = defaults[name]
     expected = type(default)
-    if default is None or (
-        isinstance(value, expected) and not (expected is int and isinstance(value, bool))
-    ):
-        return value
     if expected is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    if expected is tuple and isinstance(value, list):
-        return tuple(value)
-    raise SuiteError(
-        f"{where}: parameter {name!r} of {cls.name} must be {expected.__name__}, got {value!r}"
-    )
+        value = float(value)
+    elif expected is tuple and isinstance(value, list):
+        value = tuple(value)
+    elif default is not None and (
+        not isinstance(value, expected) or (expected is int and isinstance(value, bool))
+    ):
+        raise SuiteError(
+            f"{where}: parameter {name!r} of {cls.name} must be {expected.__name__}, "
+            f"got {type(value).__name__}"
+        )
+    if name in PARAMETER_RANGES and isinstance(value, (int, float)):
+        low, high = PARAMETER_RANGES[name]
+        if not low <= value <= high:
+            raise SuiteError(
+                f"{where}: parameter {name!r} of {cls.name} must be between {low:g} and "
+                f"{high:g}, got {value:g}"
+            )
+    return value
 
 
 def _parse_entry(raw: Any, where: str) -> Entry:
@@ -232,7 +326,7 @@ def _parse_entry(raw: Any, where: str) -> Entry:
             f"{where}: unknown key {sorted(unknown)[0]!r}; keys are {', '.join(sorted(ENTRY_KEYS))}"
         )
     name = raw["expect"]
-    cls = REGISTRY.get(name)
+    cls = REGISTRY.get(name) if isinstance(name, str) else None
     if cls is None:
         raise SuiteError(
             f"{where}: unknown expectation {name!r}; run 'synthgate expectations' to list them"
@@ -258,35 +352,40 @@ def _parse_entry(raw: Any, where: str) -> Entry:
         or None
     )
     for key, value in {**bounds, **(compare_spec or {})}.items():
-        if (
-            key not in ("statistic", "direction")
-            and value is not None
-            and not isinstance(value, (int, float))
-        ):
-            raise SuiteError(f"{where}: {key!r} must be a number, got {value!r}")
+        if key in ("statistic", "direction") or value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise SuiteError(f"{where}: {key!r} must be a number, got {type(value).__name__}")
+        if not math.isfinite(value):
+            raise SuiteError(f"{where}: {key!r} must be a finite number, got {value}")
     if compare_spec is not None:
         statistic = compare_spec.get("statistic")
-        if statistic not in STATISTICS or statistic not in cls.statistics:
+        if (
+            not isinstance(statistic, str)
+            or statistic not in STATISTICS
+            or statistic not in cls.statistics
+        ):
             allowed = ", ".join(cls.statistics) or "none (it is judged by bounds only)"
             raise SuiteError(
                 f"{where}: compare statistic {statistic!r} does not apply; use {allowed}"
             )
         if "max" not in compare_spec:
             raise SuiteError(f"{where}: 'compare' needs 'max'")
-        if compare_spec.get("direction", "both") not in DIRECTIONS:
+        direction = compare_spec.get("direction", "both")
+        if not isinstance(direction, str) or direction not in DIRECTIONS:
             raise SuiteError(f"{where}: compare direction must be one of {', '.join(DIRECTIONS)}")
         if not 0 < compare_spec.get("alpha", 0.5) < 1:
             raise SuiteError(f"{where}: compare alpha must be between 0 and 1")
     severity = raw.get("severity", "error")
-    if severity not in SEVERITIES:
-        raise SuiteError(f"{where}: severity must be 'error' or 'warning', got {severity!r}")
+    if not isinstance(severity, str) or severity not in SEVERITIES:
+        raise SuiteError(f"{where}: severity must be 'error' or 'warning'")
     role = getattr(expectation, "role", None)
     default_id = name if role in (None, "text", "label", "choice") else f"{name}[{role}]"
     return Entry(
-        id=str(raw.get("id") or default_id),
+        id=_text(raw.get("id"), "id", where) or default_id,
         expectation=expectation,
         bounds={"min": bounds.get("min"), "max": bounds.get("max")},
         compare=compare_spec,
         severity=severity,
-        finding=str(raw.get("finding") or ""),
+        finding=_text(raw.get("finding"), "finding", where),
     )

@@ -17,7 +17,8 @@ from typing import Any
 
 Turn = tuple[str, str]
 
-_SPEAKER_LINE = re.compile(r"^\s*([^:\n]{1,60}?)\s*:\s?(.*)$")
+MAX_SPEAKER = 60
+"""Characters a speaker's name may have before its colon."""
 _PARTICIPANTS = re.compile(r"^\s*participants\s*:(.*)$", re.IGNORECASE)
 
 
@@ -35,14 +36,23 @@ def _is_speaker(name: str, participants: set[str] | None) -> bool:
     return bool(name) and not name.startswith(("http", "-", "*")) and not name[0].isdigit()
 
 
+def _speaker_line(line: str) -> tuple[str, str] | None:
+    """``(name, text)`` of a ``Name: text`` line, or None (linear: no regex backtracking)."""
+    head, colon, text = line.partition(":")
+    name = head.strip()
+    if not colon or not name or len(name) > MAX_SPEAKER:
+        return None
+    return name, text[1:] if text[:1].isspace() else text
+
+
 def parse_transcript(transcript: str) -> list[Turn]:
     """Split a ``Name: text`` transcript into turns."""
     participants, lines = _participants(transcript.splitlines())
     parts: list[tuple[str, list[str]]] = []
     for line in lines:
-        match = _SPEAKER_LINE.match(line)
-        if match and _is_speaker(match.group(1).strip(), participants):
-            parts.append((match.group(1).strip(), [match.group(2)] if match.group(2) else []))
+        found = _speaker_line(line)
+        if found and _is_speaker(found[0], participants):
+            parts.append((found[0], [found[1]] if found[1] else []))
         elif parts and line.strip():
             parts[-1][1].append(line)
     return [(speaker, "\n".join(text)) for speaker, text in parts]

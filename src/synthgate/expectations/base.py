@@ -13,7 +13,6 @@ Bounds, severity, the reference comparison and result building belong to the sui
 from __future__ import annotations
 
 import dataclasses
-import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -97,17 +96,6 @@ class Expectation(ABC):
     def doc(cls) -> str:
         """The first paragraph of the docstring."""
         return (cls.__doc__ or "").strip().split("\n\n")[0].replace("\n", " ")
-
-
-def check_patterns(patterns: tuple[str, ...]) -> None:
-    """ValueError naming the first pattern that is not a valid regular expression."""
-    for pattern in patterns:
-        try:
-            re.compile(pattern)
-        except re.error as error:
-            raise ValueError(
-                f"pattern {pattern!r} is not a valid regular expression: {error}"
-            ) from None
 
 
 def rate_observation(count: int, n: int, **extra: Any) -> Observation:

@@ -24,7 +24,6 @@ from synthgate.comparisons import cohens_h
 from synthgate.expectations.base import (
     Context,
     Expectation,
-    check_patterns,
     example,
     rate_observation,
     register,
@@ -49,6 +48,7 @@ from synthgate.metrics.lexical import TextSample
 from synthgate.metrics.rows import RowValues, RowValuesResult
 from synthgate.metrics.tokens import excerpt, tokenize
 from synthgate.observation import Observation
+from synthgate.patterns import check_patterns
 
 ROLE_FLIP_FINDING = (
     "Role flipping: CAMEL AI-Society agents swap roles (a USER turn holding the assistant's "

@@ -239,6 +239,10 @@ class TextLength(Expectation):
     role: str = "text"
     unit: str = "tokens"
 
+    def __post_init__(self) -> None:
+        if self.unit not in ("tokens", "chars"):
+            raise ValueError(f"unit must be 'tokens' or 'chars', got {self.unit!r}")
+
     def metrics(self) -> dict[str, Metric]:
         return {"lengths": RowValues(self.role, self.unit)}
 

@@ -16,13 +16,14 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from synthgate.expectations.base import Context, Expectation, check_patterns, example, register
+from synthgate.expectations.base import Context, Expectation, example, register
 from synthgate.metrics import Metric
 from synthgate.metrics.flags import BOILERPLATE, BoilerplateCheck, FlaggedRows, FlagResult
 from synthgate.metrics.instructions import CopyCheck, PlaceholderCheck, TruncationCheck
 from synthgate.metrics.openers import OpenerCounts, OpenerResult
 from synthgate.metrics.rows import RowValues, RowValuesResult
 from synthgate.observation import Observation
+from synthgate.patterns import check_patterns
 
 AUDIT_FINDING = (
     "A manual audit found many erroneous triples in LLM-made instruction sets (closed-QA "

@@ -32,6 +32,7 @@ from synthgate.metrics import Metric
 from synthgate.metrics.duplicates import shingles
 from synthgate.metrics.rows import row_measure
 from synthgate.metrics.tokens import excerpt, ngrams, normalize, tokenize, words
+from synthgate.patterns import compile_pattern
 from synthgate.sampling import BottomK, row_priority
 from synthgate.turns import Turn
 
@@ -112,7 +113,9 @@ def flagged_turns(
         if key not in patterns:
             others = sorted((n for n in names if n and n.casefold() != key), key=len, reverse=True)
             alternatives = "|".join(map(re.escape, others))
-            patterns[key] = re.compile(rf"(?im)^\s*({alternatives})\s*:") if others else None
+            patterns[key] = (
+                re.compile(rf"(?im)^[^\S\n]*({alternatives})[^\S\n]*:") if others else None
+            )
         pattern = patterns[key]
         match = pattern.search(text) if pattern else None
         if match:
@@ -332,7 +335,7 @@ CLOSING_PHRASES: tuple[str, ...] = (
 """Closing expressions (thanks, you're welcome, goodbye, have a nice day), as regexes."""
 
 
-def closing_run(turns: Sequence[Turn], pattern: re.Pattern[str]) -> int:
+def closing_run(turns: Sequence[Turn], pattern: Any) -> int:
     """How many turns at the end of a conversation hold a closing expression."""
     run = 0
     for _, text in reversed(turns):
@@ -368,7 +371,7 @@ class ClosingLoops(Metric):
         return ClosingCounts()
 
     def update(self, state: ClosingCounts, batch: Batch) -> ClosingCounts:
-        pattern = re.compile(r"\b(?:" + "|".join(self.phrases) + r")\b", re.IGNORECASE)
+        pattern = compile_pattern(r"\b(?:" + "|".join(self.phrases) + r")\b", ignore_case=True)
         examples = []
         for row, turns in zip(batch.rows, batch.columns[self.role], strict=True):
             if not turns:

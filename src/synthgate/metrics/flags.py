@@ -11,7 +11,6 @@ refusal boilerplate (this module), and placeholders, copies and truncations
 
 from __future__ import annotations
 
-import re
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Iterator
@@ -23,6 +22,7 @@ from synthgate.batch import Batch
 from synthgate.metrics import Metric, merge_examples
 from synthgate.metrics.tokens import excerpt
 from synthgate.observation import Observation
+from synthgate.patterns import compile_pattern
 from synthgate.sampling import wilson
 
 EXAMPLES_PER_REASON = 5
@@ -154,10 +154,10 @@ class BoilerplateCheck(RowCheck):
     patterns: tuple[tuple[str, str], ...] = BOILERPLATE
 
     @cached_property
-    def compiled(self) -> re.Pattern[str]:
+    def compiled(self) -> Any:
         """One alternation of every pattern (group ``g<i>`` is pattern i): one scan per text."""
         alternatives = (f"(?P<g{i}>{pattern})" for i, (_, pattern) in enumerate(self.patterns))
-        return re.compile("|".join(alternatives))
+        return compile_pattern("|".join(alternatives))
 
     def flag(self, value: Any) -> Flag | None:
         found = self.compiled.search(value.lower())

@@ -6,20 +6,25 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from synthgate.report.format import bounds, observed
+from synthgate.report.format import bounds, observed, plain
 from synthgate.result import ValidationResult
 
 STYLES = {"passed": "green", "failed": "bold red", "warning": "yellow", "skipped": "dim"}
 
 
+def safe(text: object) -> str:
+    """Data or a file name as rich markup that prints literally: no markup, no escape codes."""
+    return escape(plain(text))
+
+
 def print_result(result: ValidationResult, console: Console, max_examples: int = 3) -> None:
     info = result.dataset
     console.print(
-        f"[bold]{info['path']}[/] · suite [bold]{result.suite}[/] · "
+        f"[bold]{safe(info['path'])}[/] · suite [bold]{safe(result.suite)}[/] · "
         f"{info['rows_validated']:,} rows validated, {info['rows_unreadable']:,} unreadable"
     )
     for item in info["unreadable"][:5]:
-        console.print(f"  [yellow]unreadable row {item['row']}[/]: {item['reason']}")
+        console.print(f"  [yellow]unreadable row {item['row']}[/]: {safe(item['reason'])}")
     if info["rows_unreadable"] > 5:
         console.print(f"  … and {info['rows_unreadable'] - 5:,} more (see --json)")
     table = Table(show_lines=False, expand=False)
@@ -31,20 +36,20 @@ def print_result(result: ValidationResult, console: Console, max_examples: int =
     for r in result.results:
         table.add_row(
             f"[{STYLES[r.status]}]{r.status}[/]",
-            escape(r.id),
-            escape(r.group or "all"),
-            escape(observed(r)),
-            escape(bounds(r) if r.success is not None else (r.reason or "")),
+            safe(r.id),
+            safe(r.group or "all"),
+            safe(observed(r)),
+            safe(bounds(r) if r.success is not None else (r.reason or "")),
         )
     console.print(table)
     for r in result.results:
         if r.status in ("failed", "warning") and r.examples:
             scope = f" ({r.group})" if r.group else ""
-            console.print(f"[bold]{escape(r.id + scope)}[/]: {escape(r.finding)}")
+            console.print(f"[bold]{safe(r.id + scope)}[/]: {safe(r.finding)}")
             for ex in r.examples[:max_examples]:
                 rows = ex.get("rows", [ex["row"]])
                 console.print(
-                    f"  row {', '.join(map(str, rows))}: {ex['excerpt']}",
+                    f"  row {', '.join(map(str, rows))}: {plain(ex['excerpt'])}",
                     markup=False,
                     highlight=False,
                 )

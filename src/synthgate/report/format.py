@@ -2,9 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from synthgate.result import ExpectationResult
+
+_CONTROL = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI escape sequences (colours, cursor moves, clear screen)
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC sequences (window titles, hyperlinks)
+    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"  # C0, C1, bidi overrides
+)
+
+
+def plain(text: Any, newlines: bool = False) -> str:
+    """``text`` safe for a terminal: escape sequences and control characters removed.
+
+    Everything printed from data or file names goes through this, so a text cannot clear the
+    screen or print a fake verdict. Newlines and tabs are kept only with ``newlines``.
+    """
+    cleaned = _CONTROL.sub("", str(text))
+    return cleaned if newlines else cleaned.replace("\n", " ").replace("\t", " ")
 
 
 def number(value: Any) -> str:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader
 
+from synthgate.output import write_atomic
 from synthgate.report.format import bounds, number, observed
 from synthgate.result import ValidationResult
 
@@ -25,7 +26,4 @@ def render_html(result: ValidationResult) -> str:
 
 
 def write_html(result: ValidationResult, path: str | Path) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_html(result), encoding="utf-8")
-    return path
+    return write_atomic(path, render_html(result))
