@@ -26,6 +26,7 @@ entry; errors name the file and the entry.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
