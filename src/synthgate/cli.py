@@ -26,6 +26,7 @@ from synthgate.report.format import plain
 from synthgate.report.html import render_html
 from synthgate.roles import Codings, parse_label_list, parse_mapping
 from synthgate.runner import validate
+from synthgate.split import split
 from synthgate.suite import builtin_suites
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -91,6 +92,16 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SHARE",
         help="share (0-1) of unreadable rows allowed before the run fails (default 0)",
     )
+    run.add_argument(
+        "--clean",
+        metavar="OUT",
+        help="write the rows that pass every error-severity row check here (needs --quarantine)",
+    )
+    run.add_argument(
+        "--quarantine",
+        metavar="OUT",
+        help="write the other rows here, with synthgate_reasons (needs --clean)",
+    )
     run.add_argument("--json", metavar="OUT", help="write the result as JSON")
     run.add_argument("--report", metavar="OUT.html", help="write the HTML report")
     run.add_argument("--quiet", action="store_true", help="print only the verdict line")
@@ -130,7 +141,17 @@ def _codings(args: argparse.Namespace) -> Codings:
 def _validate(args: argparse.Namespace, console: Console) -> int:
     if not 0 <= args.max_unreadable <= 1:
         raise SynthgateError("--max-unreadable is a share between 0 and 1")
-    check_outputs({"--json": args.json, "--report": args.report}, [args.data, args.reference])
+    if (args.clean is None) != (args.quarantine is None):
+        raise SynthgateError("--clean and --quarantine go together")
+    check_outputs(
+        {
+            "--json": args.json,
+            "--report": args.report,
+            "--clean": args.clean,
+            "--quarantine": args.quarantine,
+        },
+        [args.data, args.reference],
+    )
     codings = _codings(args)
     with Progress(
         "[progress.description]{task.description}",
@@ -150,6 +171,11 @@ def _validate(args: argparse.Namespace, console: Console) -> int:
             codings=codings,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
             max_unreadable=args.max_unreadable,
+        )
+    counts = None
+    if args.clean:
+        counts = split(
+            args.data, args.suite, args.clean, args.quarantine, mapping=parse_mapping(args.map)
         )
     # Render every output before writing any: a failure leaves no output of this run.
     outputs = [(args.json, result.to_json())] if args.json else []
@@ -171,6 +197,12 @@ def _validate(args: argparse.Namespace, console: Console) -> int:
             print_verdict(result, console)
         else:
             print_result(result, console)
+        if counts is not None:
+            console.print(
+                f"{counts.clean:,} clean rows: {safe(args.clean)}; {counts.quarantined:,} quarantined "
+                f"({counts.unreadable:,} unreadable): {safe(args.quarantine)}",
+                markup=False,
+            )
         for what, path in (("JSON result", args.json), ("HTML report", args.report)):
             if path:
                 console.print(f"{what}: {safe(path)}")

@@ -333,6 +333,13 @@ class Dataset:
 
     def batches(self, columns: dict[str, str]) -> Iterator[tuple[Batch, int]]:
         """Checked batches of the mapped roles, with progress (bytes or rows read so far)."""
+        for batch, _, progress in self.read(columns):
+            if len(batch):
+                yield batch, progress
+
+    def read(self, columns: dict[str, str]) -> Iterator[tuple[Batch, list[tuple[int, str]], int]]:
+        """Checked batches (maybe empty), each with the ``(row, reason)`` of the rows of its
+        chunk that could not be read, and progress."""
         self.require(columns)
         self.rows_read = 0
         self.unreadable = Unreadable()
@@ -345,12 +352,11 @@ class Dataset:
             }
             columns["turns"] = "turns"
         for chunk in chunks:
-            self.unreadable.add(chunk.errors)
             batch, errors = build_batch(chunk.rows, chunk.data, columns)
+            errors = sorted(chunk.errors + errors)
             self.unreadable.add(errors)
             self.rows_read += len(chunk.rows) + len(chunk.errors)
-            if len(batch):
-                yield batch, chunk.progress
+            yield batch, errors, chunk.progress
 
 
 def assemble_dialogues(chunks: Iterator[Chunk], columns: dict[str, str]) -> Iterator[Chunk]:
