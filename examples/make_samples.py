@@ -1,9 +1,9 @@
 """Write the demo's sample data: a small LLM-style instruction set and a human-written reference.
 
-The LLM-style set is built from templates on purpose, so it carries the artifacts synthgate
-looks for (FINDINGS.md §3): the same openings over and over, near-duplicate instructions,
-"as an AI" boilerplate, empty and truncated outputs, and two lines a broken pipeline might
-write (a truncated JSON line, a number where text belongs). Run it again to regenerate:
+The LLM-style set is built from five templates on purpose, so it fails for one clear reason,
+the homogenization synthgate looks for (FINDINGS.md §3): the same openings over and over,
+duplicate instructions, little lexical diversity, outputs of one length. Every line is
+readable and no output is empty, so nothing else fails. Run it again to regenerate:
 
     python examples/make_samples.py
 """
@@ -28,23 +28,15 @@ TEMPLATES = [
     ("Explain the benefits of {t}.", "", "There are many benefits of {t}. It can help people improve their well-being and achieve their goals. Overall, {t} is an important part of modern life."),
     ("Generate a catchy slogan for {t}.", "", "Make every day count with {t}!"),
 ]
-REFUSAL = "As an AI language model, I cannot provide personal opinions, but {t} is an important part of modern life."
 
 
 def llm_rows(rng: random.Random) -> list[dict[str, str]]:
     rows = []
-    for i in range(180):
+    for _ in range(180):
         topic = rng.choice(TOPICS)
         instruction, given, output = rng.choice(TEMPLATES)
         fill = {"t": topic, "T": topic.capitalize()}
-        row = {"instruction": instruction.format(**fill), "input": given, "output": output.format(**fill)}
-        if i % 15 == 7:
-            row["output"] = REFUSAL.format(**fill)
-        if i % 23 == 11:
-            row["output"] = ""
-        if i % 19 == 5:
-            row["output"] = row["output"][: len(row["output"]) // 2]
-        rows.append(row)
+        rows.append({"instruction": instruction.format(**fill), "input": given, "output": output.format(**fill)})
     return rows
 
 
@@ -85,9 +77,7 @@ HUMAN = [
 def main() -> None:
     rows = llm_rows(random.Random(7))
     lines = [json.dumps(r, ensure_ascii=False) for r in rows]
-    lines.insert(60, json.dumps({"instruction": 42, "input": "", "output": "a number where text belongs"}))
-    lines.append('{"instruction": "Generate a list of tips for saving money.", "input": "", "outp')
-    (HERE / "instructions_llm.jsonl").write_text("\n".join(lines), encoding="utf-8")
+    (HERE / "instructions_llm.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     human = [{"instruction": i, "input": g, "output": o} for i, g, o in HUMAN]
     (HERE / "instructions_human.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in human) + "\n", encoding="utf-8")
 

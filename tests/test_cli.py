@@ -44,11 +44,16 @@ def test_failing_data_exits_1_and_writes_json_that_matches_the_schema(tmp_path: 
 
 
 def test_unreadable_rows_are_in_the_result_with_line_numbers(tmp_path: Path) -> None:
-    result = validate(SAMPLE, "instructions").to_dict()
+    lines = [json.dumps({"instruction": f"Do task {i}.", "output": "Done."}) for i in range(10)]
+    lines.insert(4, json.dumps({"instruction": 42, "output": "a number where text belongs"}))
+    lines.append('{"instruction": "Cut off", "outp')
+    data = tmp_path / "d.jsonl"
+    data.write_text("\n".join(lines))
+    result = validate(data, "instructions").to_dict()
     jsonschema.validate(result, schema())
-    assert [u["row"] for u in result["dataset"]["unreadable"]] == [61, 182]
-    assert result["dataset"]["rows_read"] == 182
-    assert result["dataset"]["rows_validated"] == 180
+    assert [u["row"] for u in result["dataset"]["unreadable"]] == [5, 12]
+    assert result["dataset"]["rows_read"] == 12
+    assert result["dataset"]["rows_validated"] == 10
 
 
 def test_passing_data_exits_0(tmp_path: Path) -> None:
@@ -86,7 +91,6 @@ def test_failed_results_name_example_rows() -> None:
             ["validate", str(SAMPLE), "--suite", "instructions", "--map", "output"],
             "--map expects KEY=VALUE",
         ),
-        (["validate", str(SAMPLE)], "required: --suite"),
         (
             ["validate", str(SAMPLE), "--suite", "task_labels", "--allowed-labels", ","],
             "at least one label",
@@ -108,7 +112,6 @@ def test_html_report_shows_verdict_failures_and_examples(tmp_path: Path) -> None
     html = out.read_text()
     assert "FAILED" in html and "duplicate_rate[instruction]" in html
     assert "Generate a list of" in html  # an example row is shown
-    assert "row 61: column &#39;instruction&#39; holds int" in html
 
 
 def test_groups_get_their_own_verdict_beside_the_overall_one(tmp_path: Path) -> None:

@@ -38,8 +38,9 @@ def test_fixture_passes_on_human_data_and_fails_on_llm_data_with_a_readable_mess
     run.assert_outcomes(passed=1, failed=1)
     output = run.stdout.str()
     # each failed expectation: its observed value, its bounds and its first rows
-    assert "FAILED placeholder_rate[input]: observed 0.0324 [0.0254, 0.0413], judged by ≤ 0.01" in (
-        output
+    assert (
+        "FAILED placeholder_rate[input]: observed 3.24% (95% CI 2.54% to 4.13%), judged by ≤ 1%"
+        in (output)
     )
     assert "row 25: '<No Input>'" in output
     assert "Traceback" not in output and "def assert_suite" not in output

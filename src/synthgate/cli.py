@@ -20,10 +20,13 @@ from rich.progress import BarColumn, Progress, TimeRemainingColumn
 from synthgate.calibrate import calibrate
 from synthgate.errors import SynthgateError
 from synthgate.expectations import REGISTRY
+from synthgate.infer import infer_suite
+from synthgate.loaders import Dataset
 from synthgate.output import check_outputs, write_atomic
-from synthgate.report.console import print_result, print_verdict, safe
+from synthgate.report.console import print_result, safe, write_lines
 from synthgate.report.format import plain
 from synthgate.report.html import render_html
+from synthgate.report.summary import github_annotations, write_markdown
 from synthgate.roles import Codings, parse_label_list, parse_mapping
 from synthgate.runner import validate
 from synthgate.split import split
@@ -38,13 +41,16 @@ class _Parser(argparse.ArgumentParser):
         raise SynthgateError(message)
 
 
-def _add_data_options(parser: argparse.ArgumentParser) -> None:
+def _add_data_options(parser: argparse.ArgumentParser, suite_required: bool = True) -> None:
     """The options that say what the data is: shared by validate and calibrate."""
     parser.add_argument(
         "data", help="JSON Lines, JSON, CSV, Parquet file, or a datasets.save_to_disk directory"
     )
     parser.add_argument(
-        "--suite", required=True, help="built-in suite name or path to a suite YAML"
+        "--suite",
+        required=suite_required,
+        help="built-in suite name or path to a suite YAML"
+        + ("" if suite_required else " (default: inferred from the column names)"),
     )
     parser.add_argument(
         "--map",
@@ -76,7 +82,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     run = sub.add_parser("validate", help="validate a dataset against a suite")
-    _add_data_options(run)
+    _add_data_options(run, suite_required=False)
     run.add_argument("--reference", help="human dataset to compare with")
     run.add_argument(
         "--reference-map",
@@ -104,7 +110,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--json", metavar="OUT", help="write the result as JSON")
     run.add_argument("--report", metavar="OUT.html", help="write the HTML report")
-    run.add_argument("--quiet", action="store_true", help="print only the verdict line")
+    run.add_argument(
+        "--summary",
+        metavar="OUT.md",
+        help="append a Markdown summary (e.g. to $GITHUB_STEP_SUMMARY)",
+    )
+    run.add_argument(
+        "--quiet",
+        action="store_true",
+        help="print only what failed (one line each) and the verdict",
+    )
 
     cal = sub.add_parser("calibrate", help="derive a suite's bounds from human data")
     _add_data_options(cal)
@@ -147,12 +162,19 @@ def _validate(args: argparse.Namespace, console: Console) -> int:
         {
             "--json": args.json,
             "--report": args.report,
+            "--summary": args.summary,
             "--clean": args.clean,
             "--quarantine": args.quarantine,
         },
         [args.data, args.reference],
     )
     codings = _codings(args)
+    mapping = parse_mapping(args.map)
+    suite = args.suite
+    if suite is None:
+        inference = infer_suite(Dataset(args.data).columns, args.data)
+        suite, mapping = inference.suite, {**inference.mapping, **mapping}
+        print(f"synthgate: {plain(inference.describe())}", file=sys.stderr)
     with Progress(
         "[progress.description]{task.description}",
         BarColumn(),
@@ -164,8 +186,8 @@ def _validate(args: argparse.Namespace, console: Console) -> int:
         task = bar.add_task("validating", total=None)
         result = validate(
             args.data,
-            args.suite,
-            mapping=parse_mapping(args.map),
+            suite,
+            mapping=mapping,
             reference=args.reference,
             reference_mapping=parse_mapping(args.reference_map),
             codings=codings,
@@ -174,15 +196,15 @@ def _validate(args: argparse.Namespace, console: Console) -> int:
         )
     counts = None
     if args.clean:
-        counts = split(
-            args.data, args.suite, args.clean, args.quarantine, mapping=parse_mapping(args.map)
-        )
+        counts = split(args.data, suite, args.clean, args.quarantine, mapping=mapping)
     # Render every output before writing any: a failure leaves no output of this run.
     outputs = [(args.json, result.to_json())] if args.json else []
     if args.report:
         outputs.append((args.report, render_html(result)))
     for path, text in outputs:
         write_atomic(path, text)
+    if args.summary:
+        write_markdown(result, args.summary)
     code = EXIT_OK if result.success else EXIT_FAILED
     if not result.checked:
         skipped = next((r for r in result.results if r.reason), None)
@@ -193,19 +215,23 @@ def _validate(args: argparse.Namespace, console: Console) -> int:
         )
         code = EXIT_USAGE
     try:
-        if args.quiet:
-            print_verdict(result, console)
-        else:
+        if os.environ.get("GITHUB_ACTIONS") == "true":
+            for line in github_annotations(result):
+                print(line)
+        if console.is_terminal and not args.quiet:
             print_result(result, console)
+        else:  # CI logs, pipes: one line per expectation, never wrapped
+            write_lines(result, sys.stdout, only_problems=args.quiet)
         if counts is not None:
-            console.print(
-                f"{counts.clean:,} clean rows: {safe(args.clean)}; {counts.quarantined:,} quarantined "
-                f"({counts.unreadable:,} unreadable): {safe(args.quarantine)}",
-                markup=False,
+            print(
+                f"{counts.clean:,} clean rows: {plain(args.clean)}; {counts.quarantined:,} "
+                f"quarantined ({counts.unreadable:,} unreadable): {plain(args.quarantine)}"
             )
-        for what, path in (("JSON result", args.json), ("HTML report", args.report)):
+        written = ("JSON result", args.json), ("HTML report", args.report)
+        for what, path in (*written, ("Markdown summary", args.summary)):
             if path:
-                console.print(f"{what}: {safe(path)}")
+                print(f"{what}: {plain(path)}")
+        sys.stdout.flush()
     except BrokenPipeError:  # e.g. piped into head: the verdict still stands
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (keeps Python quiet at exit)
     return code

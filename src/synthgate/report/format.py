@@ -1,10 +1,13 @@
-"""Formatting shared by the terminal and HTML reports."""
+"""Formatting shared by every output (terminal, CI lines, Markdown, HTML): numbers a person can
+read, how a result was judged, and what it means in plain words."""
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
+from synthgate.expectations import REGISTRY
 from synthgate.result import ExpectationResult
 
 _CONTROL = re.compile(
@@ -25,50 +28,196 @@ def plain(text: Any, newlines: bool = False) -> str:
 
 
 def number(value: Any) -> str:
-    if value is None:
+    """A number with 3 significant digits, thousands separators, no exponent for small values."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
-    if isinstance(value, float):
-        return f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
-    return str(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, float) and math.isinf(value):
+        return "∞" if value > 0 else "-∞"
+    if value == 0:
+        return "0"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    if abs(value) < 0.001:
+        return "<0.001" if value > 0 else ">-0.001"
+    return f"{value:.3g}"
 
+
+def percent(share: Any) -> str:
+    """A share as a percentage: 0.456 -> 45.6%, 0.0062 -> 0.62%, 4e-19 -> <0.01%."""
+    if share is None or (isinstance(share, float) and math.isnan(share)):
+        return "–"
+    value = 100 * share
+    if value == 0:
+        return "0%"
+    if abs(value) < 0.01:
+        return "<0.01%"
+    if abs(value) < 1:
+        return f"{value:.2g}%"
+    return f"{value:.3g}%" if abs(value) < 100 else f"{value:.0f}%"
+
+
+def p_value(p: float | None) -> str:
+    if p is None:
+        return ""
+    return "p < 0.001" if p < 0.001 else f"p = {p:.2g}"
+
+
+def is_share(result: ExpectationResult) -> bool:
+    """Whether the value is a proportion (shown as a percentage): a rate or a share, or an
+    expectation compared by Cohen's h, the effect size between two proportions."""
+    cls = REGISTRY.get(result.expectation)
+    return result.expectation.endswith(("_rate", "_share")) or (
+        cls is not None and "cohens_h" in cls.statistics
+    )
+
+
+def value(result: ExpectationResult, v: Any) -> str:
+    """One value of ``result`` (observed, reference, a bound) in its unit."""
+    return percent(v) if is_share(result) and isinstance(v, (int, float)) else number(v)
+
+
+def interval(result: ExpectationResult) -> str:
+    """The 95% interval of the observed value, or ''."""
+    if not result.interval or result.interval[0] is None:
+        return ""
+    low, high = result.interval
+    return f"{value(result, low)} to {value(result, high)}"
+
+
+def observed(result: ExpectationResult) -> str:
+    """The observed value with its 95% interval: ``45.6% (95% CI 39.5% to 51.7%)``."""
+    text = value(result, result.observed)
+    if result.subject:
+        text += f" ({result.subject})"
+    if interval(result):
+        text += f" (95% CI {interval(result)})"
+    return text
+
+
+STATISTICS = {
+    "difference": "difference",
+    "log_ratio": "log2 ratio",
+    "cohens_h": "effect size h",
+    "cohens_d": "effect size d",
+    "cohens_q": "effect size q",
+    "jsd": "Jensen-Shannon distance",
+    "ks": "KS distance",
+}
+"""Short names of the comparison statistics, as shown to people."""
+
+GLOSSARY = {
+    "difference": "the data's value minus the reference's",
+    "log_ratio": "log2 of data / reference: 1 means twice the reference, -1 half",
+    "cohens_h": (
+        "Cohen's h, the effect size between two proportions: 0.2 is a small difference, "
+        "0.5 a medium one, 0.8 a large one, whatever the number of rows"
+    ),
+    "cohens_d": (
+        "Cohen's d, the difference of the means in standard deviations: 0.2 is small, 0.5 medium"
+    ),
+    "cohens_q": "Cohen's q, the difference between two correlations: 0.1 is small, 0.3 medium",
+    "jsd": (
+        "Jensen-Shannon distance between the two label distributions, in bits: "
+        "0 identical, 1 nothing in common"
+    ),
+    "ks": (
+        "Kolmogorov-Smirnov distance: the largest gap between the shares of rows below any "
+        "value, in the data and in the reference (0 same distribution, 1 no overlap)"
+    ),
+}
+"""What each comparison statistic means, in one sentence."""
 
 UNSIGNED = ("jsd", "ks")
 """Statistics that are distances: only their size is bounded."""
 
 
-def bounds(result: ExpectationResult) -> str:
-    """How the result was judged, in words: the bounds, or the reference comparison."""
-    if not result.comparison:
-        return _limits(result) + (f" ({result.note})" if result.note else "")
-    c = result.comparison
-    limit = number(c["max"])
-    allowed = {"higher": f"≤ {limit}", "lower": f"≥ -{limit}", "both": f"within ±{limit}"}[
-        c.get("direction", "both")
+def allowed(comparison: dict[str, Any]) -> str:
+    """The comparison's allowed range: ``≤ 0.2``, ``≥ -0.1``, ``within ±0.2``."""
+    limit = number(comparison["max"])
+    if comparison["statistic"] in UNSIGNED:
+        return f"≤ {limit}"
+    return {"higher": f"≤ {limit}", "lower": f"≥ -{limit}", "both": f"within ±{limit}"}[
+        comparison.get("direction", "both")
     ]
-    if c["statistic"] in UNSIGNED:
-        allowed = f"≤ {limit}"
-    text = f"{c['statistic']} {number(c['value'])} (allowed {allowed})"
-    if c["statistic"] not in UNSIGNED:  # a distance has no reference value of its own
-        text += f" vs ref {number(result.reference)}"
-    text += f", p={c['p_value']:.2g}" if c.get("p_value") is not None else ""
-    if c.get("passed") and result.success is False:
-        text += f"; but outside bounds {_limits(result)}, which the reference meets"
-    return text
 
 
-def _limits(result: ExpectationResult) -> str:
+def limits(result: ExpectationResult) -> str:
+    """The bounds in words: ``≥ 0.3 and ≤ 0.9``, or '' when there are none."""
     low, high = result.bounds.get("min"), result.bounds.get("max")
     parts = [
-        f"≥ {number(low)}" if low is not None else "",
-        f"≤ {number(high)}" if high is not None else "",
+        f"≥ {value(result, low)}" if low is not None else "",
+        f"≤ {value(result, high)}" if high is not None else "",
     ]
-    return " and ".join(p for p in parts if p) or "–"
+    return " and ".join(p for p in parts if p)
 
 
-def observed(result: ExpectationResult) -> str:
-    text = number(result.observed)
-    if result.subject:
-        text += f" ({result.subject})"
-    if result.interval and result.interval[0] is not None:
-        text += f" [{number(result.interval[0])}, {number(result.interval[1])}]"
+def bounds(result: ExpectationResult) -> str:
+    """How the result was judged, compactly: the bounds, or the reference comparison."""
+    if not result.comparison:
+        return (limits(result) or "–") + (f" ({result.note})" if result.note else "")
+    c = result.comparison
+    text = f"{STATISTICS.get(c['statistic'], c['statistic'])} {number(c['value'])} (allowed {allowed(c)})"
+    if c["statistic"] not in UNSIGNED:  # a distance has no reference value of its own
+        text += f" vs reference {value(result, result.reference)}"
+    if c.get("p_value") is not None:
+        text += f", {p_value(c['p_value'])}"
+    if c.get("passed") and result.success is False:
+        text += f"; but outside bounds {limits(result)}, which the reference meets"
     return text
+
+
+def ratio(result: ExpectationResult) -> str:
+    """The observed value against the reference's, in words: ``3.6 times as high``, or ''."""
+    obs, ref = result.observed, result.reference
+    if obs is None or ref is None or obs <= 0 or ref <= 0:
+        return ""
+    times = obs / ref
+    if 0.8 <= times <= 1.25:
+        return ""
+    word = "as high" if times > 1 else "lower"
+    times = max(times, 1 / times)
+    return f"{times:.2g} times {word}" if times < 10 else f"{times:,.0f} times {word}"
+
+
+def explain(result: ExpectationResult) -> str:
+    """What was seen, in plain words: the value against the reference or the bounds.
+
+    E.g. ``45.6% vs 1.38% in the reference (33 times as high); effect size h 1.25, allowed ≤ 0.2``.
+    """
+    if result.success is None:
+        return f"not checked: {result.reason or 'could not be measured'}"
+    obs = value(result, result.observed)
+    c = result.comparison
+    if c and result.reference is not None and c["statistic"] not in UNSIGNED:
+        text = f"{obs} vs {value(result, result.reference)} in the reference"
+        times = ratio(result)
+        text += f" ({times})" if times else ""
+    elif c:
+        text = f"{obs} (reference {value(result, result.reference)})"
+    else:
+        text = obs
+    if c:
+        name = STATISTICS.get(c["statistic"], c["statistic"])
+        text += f"; {name} {number(c['value'])}, allowed {allowed(c)}"
+        if c.get("p_value") is not None:
+            text += f" ({p_value(c['p_value'])})"
+        if c.get("passed") and result.success is False:
+            text += f"; outside the bounds {limits(result)}, which the reference meets"
+    elif limits(result):
+        text += f"; allowed {limits(result)}"
+    return text
+
+
+def headline(result: ExpectationResult) -> str:
+    """The expectation's name in words: ``opener concentration (instruction)``."""
+    base = result.expectation.replace("_", " ")
+    role = re.search(r"\[(.+)\]$", result.id)
+    return f"{base} ({role.group(1)})" if role else base
+
+
+def one_line(text: Any) -> str:
+    """``text`` on one line, safe for a terminal (``plain``): every run of whitespace as one
+    space, so a row of the data cannot break, restyle or fake a log line."""
+    return " ".join(plain(text).split())
