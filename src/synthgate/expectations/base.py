@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from synthgate.metrics import Metric
+from synthgate.metrics.flags import FlaggedRows, RowCheck
 from synthgate.observation import Observation
 from synthgate.roles import PAIRED_REFERENCE, Codings
 from synthgate.sampling import wilson
@@ -72,6 +73,11 @@ class Expectation(ABC):
     def observe_one(self, values: dict[str, Any], context: Context) -> Observation:
         """The observation of one side on its own (used by the default ``observe``)."""
         raise NotImplementedError(f"{self.name} overrides observe()")
+
+    def row_checks(self, context: Context) -> tuple[RowCheck, ...]:
+        """The per-row checks whose flags this expectation counts (``synthgate.rows``): by
+        default the checks of its ``FlaggedRows`` metrics."""
+        return tuple(m.check for m in self.metrics().values() if isinstance(m, FlaggedRows))
 
     @property
     def roles(self) -> tuple[str, ...]:

@@ -35,15 +35,20 @@ from synthgate.metrics.dialogues import (
     CLOSING_PHRASES,
     RELEVANCE_JUDGES,
     ClosingCounts,
+    ClosingLoopCheck,
     ClosingLoops,
     Digression,
     DigressionResult,
+    InterruptionCheck,
+    RepeatedTurnCheck,
+    RoleFlipCheck,
     RoleFlipCounts,
     RoleFlips,
     TurnExample,
     TurnRepeatCounts,
     TurnRepeats,
 )
+from synthgate.metrics.flags import RowCheck
 from synthgate.metrics.lexical import TextSample
 from synthgate.metrics.rows import RowValues, RowValuesResult
 from synthgate.metrics.tokens import excerpt, tokenize
@@ -90,6 +95,7 @@ class _MarkerRule(Expectation):
     case-insensitively with the turns' speakers; a speaker may have several markers).
     """
 
+    check: ClassVar[type[RoleFlipCheck]]
     role: str = "turns"
     markers: tuple[tuple[str, str], ...] = CAMEL_MARKERS
     end_token: str = CAMEL_END_TOKEN
@@ -121,8 +127,12 @@ class RoleFlipRate(_MarkerRule):
     """
 
     name: ClassVar[str] = "role_flip_rate"
+    check: ClassVar[type[RoleFlipCheck]] = RoleFlipCheck
     finding: ClassVar[str] = ROLE_FLIP_FINDING
     statistics: ClassVar[tuple[str, ...]] = ("cohens_h", "difference")
+
+    def row_checks(self, context: Context) -> tuple[RowCheck, ...]:
+        return (self.check(self.role, self.markers, self.end_token),)
 
     def observe_one(self, values: dict[str, Any], context: Context) -> Observation:
         counts: RoleFlipCounts = values["flips"]
@@ -168,6 +178,7 @@ class InterruptionRate(_MarkerRule):
     """
 
     name: ClassVar[str] = "interruption_rate"
+    check: ClassVar[type[RoleFlipCheck]] = InterruptionCheck
     finding: ClassVar[str] = INTERRUPTION_FINDING
     statistics: ClassVar[tuple[str, ...]] = ("cohens_h", "difference")
 
@@ -211,6 +222,9 @@ class RepeatedTurnRate(Expectation):
 
     def metrics(self) -> dict[str, Metric]:
         return {"repeats": TurnRepeats(self.role, self.threshold, self.window)}
+
+    def row_checks(self, context: Context) -> tuple[RowCheck, ...]:
+        return (RepeatedTurnCheck(self.role, self.threshold, self.window),)
 
     def observe_one(self, values: dict[str, Any], context: Context) -> Observation:
         counts: TurnRepeatCounts = values["repeats"]
@@ -404,6 +418,9 @@ class ClosingLoopRate(Expectation):
 
     def metrics(self) -> dict[str, Metric]:
         return {"closings": ClosingLoops(self.role, self.phrases, self.min_turns)}
+
+    def row_checks(self, context: Context) -> tuple[RowCheck, ...]:
+        return (ClosingLoopCheck(self.role, self.phrases, self.min_turns),)
 
     def observe_one(self, values: dict[str, Any], context: Context) -> Observation:
         counts: ClosingCounts = values["closings"]

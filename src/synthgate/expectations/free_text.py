@@ -20,11 +20,13 @@ from scipy import stats
 
 from synthgate.expectations.base import Context, Expectation, example, register
 from synthgate.metrics import Metric
+from synthgate.metrics.flags import RowCheck
 from synthgate.metrics.readability import MIN_WORDS, READABILITY_SCALES
 from synthgate.metrics.repetition import (
     GOPHER_LIMITS,
     GOPHER_MIN_WORDS,
     GopherRepetition,
+    GopherRepetitionCheck,
     RepetitionResult,
 )
 from synthgate.metrics.rows import RowValues, RowValuesResult
@@ -169,6 +171,9 @@ class GopherRepetitionRate(Expectation):
 
     def metrics(self) -> dict[str, Metric]:
         return {"repetition": GopherRepetition(self.role, self.min_words, self.examples)}
+
+    def row_checks(self, context: Context) -> tuple[RowCheck, ...]:
+        return (GopherRepetitionCheck(self.role, self.min_words),)
 
     def observe_one(self, values: dict[str, Any], context: Context) -> Observation:
         result: RepetitionResult = values["repetition"]

@@ -24,7 +24,9 @@ from scipy import stats
 from synthgate.comparisons import STATISTICS
 from synthgate.expectations.base import Context, Expectation, example, register
 from synthgate.metrics import Metric
+from synthgate.metrics.flags import RowCheck
 from synthgate.metrics.labels import (
+    InvalidLabelCheck,
     ItemLabelSets,
     ItemSets,
     LabelCounts,
@@ -77,6 +79,10 @@ class InvalidLabelRate(_LabelExpectation):
         "Invalid labels: llama2 produced no valid label on 42% of rows; koala emitted labels 3-9 "
         "on a binary task (FINDINGS.md §1)."
     )
+
+    def row_checks(self, context: Context) -> tuple[RowCheck, ...]:
+        """Labels outside ``--allowed-labels`` (without it, only missing labels)."""
+        return (InvalidLabelCheck(self.role, context.codings.allowed_labels),)
 
     def observe(
         self, values: dict[str, Any], reference: dict[str, Any] | None, context: Context

@@ -26,9 +26,11 @@ from scipy import stats
 
 from synthgate.expectations.base import Context, Expectation, example, rate_observation, register
 from synthgate.metrics import Metric
+from synthgate.metrics.flags import RowCheck
 from synthgate.metrics.preferences import (
     CUE_SOURCES,
     Extreme,
+    InvalidJudgementCheck,
     JudgementCounts,
     Judgements,
     PairedCounts,
@@ -115,6 +117,9 @@ class InvalidJudgementRate(_OneColumn):
         "(2.5%, recount); LLM annotators give no valid label (llama2 42% of rows) or labels that "
         "do not exist (FINDINGS.md §1, §2)."
     )
+
+    def row_checks(self, context: Context) -> tuple[RowCheck, ...]:
+        return (InvalidJudgementCheck(self.role, context.codings),)
 
     def observe_counts(self, counts: JudgementCounts, coding: Coding) -> Observation:
         if not counts.total:

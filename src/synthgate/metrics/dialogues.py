@@ -21,15 +21,16 @@ from __future__ import annotations
 
 import re
 from collections import Counter, deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cached_property, partial
 from itertools import pairwise
-from typing import Any
+from typing import Any, ClassVar
 
 from synthgate.batch import Batch
 from synthgate.metrics import Metric
 from synthgate.metrics.duplicates import shingles
+from synthgate.metrics.flags import Flag, RowCheck, row_check
 from synthgate.metrics.rows import row_measure
 from synthgate.metrics.tokens import excerpt, ngrams, normalize, tokenize, words
 from synthgate.patterns import compile_pattern
@@ -125,6 +126,60 @@ def flagged_turns(
     return out
 
 
+FLIP_KINDS = ("flipped", "speaks_as_other")
+"""Kinds of flagged turns that make a conversation flipped (not ``interrupted``)."""
+
+
+def _turn_flag(turns: Sequence[Turn], index: int, kind: str, detail: str) -> Flag:
+    return Flag(kind, f"turn {index} ({detail}): {excerpt(turns[index][1])}", index)
+
+
+@row_check
+@dataclass(frozen=True)
+class RoleFlipCheck(RowCheck):
+    """Flags a conversation in which a speaker takes another's role (``flagged_turns``'s
+    ``flipped`` or ``speaks_as_other``); the excerpt is the first such turn."""
+
+    name: ClassVar[str] = "role_flip"
+    unit: ClassVar[str] = "conversation"
+    role: str = "turns"
+    markers: tuple[tuple[str, str], ...] = CAMEL_MARKERS
+    end_token: str = CAMEL_END_TOKEN
+
+    def items(self, batch: Batch) -> Iterator[tuple[int, Any]]:
+        for row, turns in zip(batch.rows, batch.columns[self.role], strict=True):
+            if turns:
+                yield row, turns
+
+    def inspect(self, value: Any) -> tuple[int, list[Flag]]:
+        flips = [
+            f for f in flagged_turns(value, self.markers, self.end_token) if f[1] in FLIP_KINDS
+        ]
+        return 1, [_turn_flag(value, *flips[0])] if flips else []
+
+
+@row_check
+@dataclass(frozen=True)
+class InterruptionCheck(RoleFlipCheck):
+    """Flags each turn of a marked speaker that holds neither its own marker nor the end token
+    (``flagged_turns``'s ``interrupted``). Only conversations holding a marker are checked, so
+    human chats without a marker protocol are not flagged."""
+
+    name: ClassVar[str] = "interruption"
+    unit: ClassVar[str] = "turn"
+
+    def inspect(self, value: Any) -> tuple[int, list[Flag]]:
+        if not any(marker in text for _, text in value for _, marker in self.markers):
+            return 0, []
+        own = _by_speaker(self.markers)
+        flags = [
+            _turn_flag(value, index, kind, detail)
+            for index, kind, detail in flagged_turns(value, self.markers, self.end_token)
+            if kind == "interrupted"
+        ]
+        return sum(speaker.casefold() in own for speaker, _ in value), flags
+
+
 @dataclass
 class RoleFlipCounts:
     """State and value of ``RoleFlips``.
@@ -171,7 +226,7 @@ class RoleFlips(Metric):
                 continue
             flags = flagged_turns(turns, self.markers, self.end_token)
             kinds = Counter(kind for _, kind, _ in flags)
-            flipped = bool(kinds["flipped"] or kinds["speaks_as_other"])
+            flipped = any(kinds[kind] for kind in FLIP_KINDS)
             state.conversations += 1
             state.flipped_conversations += flipped
             state.by_kind.update(kinds)
@@ -245,6 +300,48 @@ def _similar(a: set[bytes], b: set[bytes], threshold: float) -> bool:
     return len(a & b) >= threshold * len(a | b)
 
 
+@row_check
+@dataclass(frozen=True)
+class RepeatedTurnCheck(RowCheck):
+    """Flags each turn equal (after normalization) or near-equal (word 3-gram Jaccard >=
+    ``threshold``) to one of the ``window`` turns before it in the same conversation."""
+
+    name: ClassVar[str] = "repeated_turn"
+    unit: ClassVar[str] = "turn"
+    role: str = "turns"
+    threshold: float = 0.8
+    window: int = 50
+
+    def items(self, batch: Batch) -> Iterator[tuple[int, Any]]:
+        yield from zip(batch.rows, batch.columns[self.role], strict=True)
+
+    def repeats(self, turns: Sequence[Turn]) -> tuple[int, list[tuple[int, str, str]]]:
+        """Non-empty turns, and ``(turn index, exact or near, which earlier turn)`` per repeat."""
+        seen: dict[str, int] = {}
+        earlier: deque[tuple[int, set[bytes]]] = deque(maxlen=self.window)
+        checked, out = 0, []
+        for index, (_, text) in enumerate(turns):
+            if not text.strip():
+                continue
+            checked += 1
+            key, grams = normalize(text), set(shingles(text))
+            if key in seen:
+                out.append((index, "exact", f"repeats turn {seen[key]}"))
+            else:
+                match = next(
+                    (i for i, g in reversed(earlier) if _similar(grams, g, self.threshold)), None
+                )
+                if match is not None:
+                    out.append((index, "near", f"close to turn {match}"))
+            seen.setdefault(key, index)
+            earlier.append((index, grams))
+        return checked, out
+
+    def inspect(self, value: Any) -> tuple[int, list[Flag]]:
+        checked, repeats = self.repeats(value)
+        return checked, [_turn_flag(value, *found) for found in repeats]
+
+
 @dataclass(frozen=True)
 class TurnRepeats(Metric):
     """Turns equal (after normalization) or near-equal (word 3-gram Jaccard >= ``threshold``)
@@ -265,42 +362,21 @@ class TurnRepeats(Metric):
         return TurnRepeatCounts()
 
     def update(self, state: TurnRepeatCounts, batch: Batch) -> TurnRepeatCounts:
+        check = RepeatedTurnCheck(self.role, self.threshold, self.window)
         examples = []
         for row, turns in zip(batch.rows, batch.columns[self.role], strict=True):
-            seen: dict[str, int] = {}
-            earlier: deque[tuple[int, set[bytes]]] = deque(maxlen=self.window)
-            exact = near = 0
-            for index, (speaker, text) in enumerate(turns):
-                if not text.strip():
-                    continue
-                state.turns += 1
-                key, grams = normalize(text), set(shingles(text))
-                if key in seen:
-                    exact += 1
-                    examples.append(
-                        TurnExample(
-                            row, index, speaker, "exact", excerpt(text), f"repeats turn {seen[key]}"
-                        )
-                    )
-                else:
-                    match = next(
-                        (i for i, g in reversed(earlier) if _similar(grams, g, self.threshold)),
-                        None,
-                    )
-                    if match is not None:
-                        near += 1
-                        examples.append(
-                            TurnExample(
-                                row, index, speaker, "near", excerpt(text), f"close to turn {match}"
-                            )
-                        )
-                seen.setdefault(key, index)
-                earlier.append((index, grams))
+            checked, repeats = check.repeats(turns)
+            kinds = Counter(kind for _, kind, _ in repeats)
+            state.turns += checked
+            state.exact += kinds["exact"]
+            state.near += kinds["near"]
             state.conversations += 1
-            state.exact += exact
-            state.near += near
-            state.conversations_exact += exact > 0
-            state.conversations_near += near > 0
+            state.conversations_exact += kinds["exact"] > 0
+            state.conversations_near += kinds["near"] > 0
+            examples += [
+                TurnExample(row, i, turns[i][0], kind, excerpt(turns[i][1]), detail)
+                for i, kind, detail in repeats
+            ]
         state.examples = _add(state.examples, examples)
         return state
 
@@ -345,6 +421,39 @@ def closing_run(turns: Sequence[Turn], pattern: Any) -> int:
     return run
 
 
+@row_check
+@dataclass(frozen=True)
+class ClosingLoopCheck(RowCheck):
+    """Flags a conversation whose last ``min_turns`` or more turns all hold a closing
+    expression; the excerpt is that closing run."""
+
+    name: ClassVar[str] = "closing_loop"
+    unit: ClassVar[str] = "conversation"
+    role: str = "turns"
+    phrases: tuple[str, ...] = CLOSING_PHRASES
+    min_turns: int = 3
+
+    @cached_property
+    def pattern(self) -> Any:
+        return compile_pattern(r"\b(?:" + "|".join(self.phrases) + r")\b", ignore_case=True)
+
+    def items(self, batch: Batch) -> Iterator[tuple[int, Any]]:
+        for row, turns in zip(batch.rows, batch.columns[self.role], strict=True):
+            if turns:
+                yield row, turns
+
+    def loop(self, turns: Sequence[Turn]) -> tuple[int, Flag | None]:
+        """The closing run's length, and a flag when it is a loop."""
+        run = closing_run(turns, self.pattern)
+        if run < self.min_turns:
+            return run, None
+        tail = " / ".join(f"{speaker}: {text}" for speaker, text in turns[-run:])
+        return run, Flag(f"the last {run} turns are closings", excerpt(tail, 300), len(turns) - run)
+
+    def flag(self, value: Any) -> Flag | None:
+        return self.loop(value)[1]
+
+
 @dataclass
 class ClosingCounts:
     """State and value of ``ClosingLoops``: ``runs`` counts conversations by closing-run length."""
@@ -371,26 +480,18 @@ class ClosingLoops(Metric):
         return ClosingCounts()
 
     def update(self, state: ClosingCounts, batch: Batch) -> ClosingCounts:
-        pattern = compile_pattern(r"\b(?:" + "|".join(self.phrases) + r")\b", ignore_case=True)
+        check = ClosingLoopCheck(self.role, self.phrases, self.min_turns)
         examples = []
-        for row, turns in zip(batch.rows, batch.columns[self.role], strict=True):
-            if not turns:
-                continue
-            run = closing_run(turns, pattern)
+        for row, turns in check.items(batch):
+            run, loop = check.loop(turns)
             state.conversations += 1
             state.runs[run] += 1
-            if run >= self.min_turns:
+            if loop is not None:
                 state.loops += 1
-                tail = " / ".join(f"{speaker}: {text}" for speaker, text in turns[-run:])
                 first = len(turns) - run
                 examples.append(
                     TurnExample(
-                        row,
-                        first,
-                        turns[first][0],
-                        "closing_loop",
-                        excerpt(tail, 300),
-                        f"the last {run} turns are closings",
+                        row, first, turns[first][0], "closing_loop", loop.excerpt, loop.reason
                     )
                 )
         state.examples = _add(state.examples, examples)

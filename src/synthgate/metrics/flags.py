@@ -1,22 +1,29 @@
-"""Rows flagged by a per-row check, counted by reason, with the first offending rows.
+"""Row checks: the per-row primitive, and ``FlaggedRows``, the metric that counts their flags.
 
-A *row check* is a frozen dataclass that reads one row (``items`` picks what it reads from a
-batch) and returns a ``Flag`` (reason and excerpt) when the row shows a problem, else None.
-``FlaggedRows`` folds a check over the data into a count of checked rows, counts per reason
-and the first ``EXAMPLES_PER_REASON`` rows of each reason: memory bounded by the number of
-reasons, which a check fixes. One metric serves every "share of rows that ..." expectation:
-refusal boilerplate (this module), and placeholders, copies and truncations
-(``metrics.instructions``).
+A *row check* (in the spirit of datatrove's filters) is a small frozen dataclass, one rule per
+class, registered by name with ``@row_check``. Its one question is asked of one row's value
+(``check(value)``): an empty list means the row is fine, else one ``Flag`` (reason and excerpt)
+per offending unit. A unit is the row itself for most checks, or a part of it (a turn of a
+conversation, a label of a list of sampled labels); ``inspect`` also says how many units were
+checked, so rates have their denominators. ``items`` picks the values a check reads from a
+batch.
+
+Every per-row rule lives in one check and is used three ways: ``FlaggedRows`` folds a check
+into counts per reason and the first rows of each (the "share of rows that ..." rates:
+boilerplate, placeholders, copies, truncations); metrics that need more per row (Gopher
+repetition, role flips, repeated turns, closing loops) call the same check; and the row-level
+pass (``synthgate.rows``) yields each row's flags. ``ROW_CHECKS`` lists every check by name
+(``synthgate.expectations`` imports them all).
 """
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
+from abc import ABC
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, ClassVar, TypeVar
 
 from synthgate.batch import Batch
 from synthgate.metrics import Metric, merge_examples
@@ -30,15 +37,22 @@ EXAMPLES_PER_REASON = 5
 
 @dataclass(frozen=True)
 class Flag:
-    """Why a row was flagged, and the part of it that shows why."""
+    """Why a row (or a unit of it: ``unit`` is the turn or label position) was flagged, and
+    the part of it that shows why."""
 
     reason: str
     excerpt: str
+    unit: int | None = None
 
 
 class RowCheck(ABC):
-    """A per-row check. Subclasses are ``@dataclass(frozen=True)`` with a ``role`` field."""
+    """A per-row check. Subclasses are ``@dataclass(frozen=True)`` with a ``role`` field, a
+    ``name`` and either ``flag`` (one unit per row) or ``inspect`` (several)."""
 
+    name: ClassVar[str]
+    """The name the check is registered under (``ROW_CHECKS``)."""
+    unit: ClassVar[str] = "row"
+    """What one flag counts: ``row``, ``turn``, ``label``, ``conversation``."""
     role: str
 
     @property
@@ -46,13 +60,35 @@ class RowCheck(ABC):
         return (self.role,)
 
     def items(self, batch: Batch) -> Iterator[tuple[int, Any]]:
-        """``(row, value)`` for every unit checked: by default each non-empty text of ``role``."""
+        """``(row, value)`` for every value checked: by default each non-empty text of ``role``
+        (each utterance, for ``turns``)."""
         for row, _, text in batch.texts(self.role):
             yield row, text
 
-    @abstractmethod
+    def check(self, value: Any) -> list[Flag]:
+        """The flags of one row's value; empty when the row is fine."""
+        return self.inspect(value)[1]
+
+    def inspect(self, value: Any) -> tuple[int, list[Flag]]:
+        """How many units of ``value`` were checked, and their flags."""
+        found = self.flag(value)
+        return 1, [found] if found is not None else []
+
     def flag(self, value: Any) -> Flag | None:
-        """A flag when the value shows the problem, else None."""
+        """A flag when the value (one unit) shows the problem, else None."""
+        raise NotImplementedError(f"{self.name} implements inspect()")
+
+
+ROW_CHECKS: dict[str, type[RowCheck]] = {}
+"""Every row check by name."""
+
+C = TypeVar("C", bound=type[RowCheck])
+
+
+def row_check(cls: C) -> C:
+    """Register ``cls`` under ``cls.name`` in ``ROW_CHECKS``."""
+    ROW_CHECKS[cls.name] = cls
+    return cls
 
 
 @dataclass
@@ -92,15 +128,14 @@ class FlaggedRows(Metric):
 
     def update(self, state: FlagState, batch: Batch) -> FlagState:
         for row, value in self.check.items(batch):
-            state.checked += 1
-            found = self.check.flag(value)
-            if found is None:
-                continue
-            state.flagged += 1
-            state.reasons[found.reason] += 1
-            rows = state.examples.setdefault(found.reason, [])
-            if len(rows) < EXAMPLES_PER_REASON:
-                rows.append((row, found.excerpt))
+            units, flags = self.check.inspect(value)
+            state.checked += units
+            for found in flags:
+                state.flagged += 1
+                state.reasons[found.reason] += 1
+                rows = state.examples.setdefault(found.reason, [])
+                if len(rows) < EXAMPLES_PER_REASON:
+                    rows.append((row, found.excerpt))
         return state
 
     def merge(self, a: FlagState, b: FlagState) -> FlagState:
@@ -146,10 +181,12 @@ answers of the free-text file) while catching the boilerplate of model outputs (
 CoBBLEr outputs open with "As an AI language model, I do not have personal beliefs...")."""
 
 
+@row_check
 @dataclass(frozen=True)
 class BoilerplateCheck(RowCheck):
     """Flags a text that holds refusal or "as an AI" boilerplate; the reason is its kind."""
 
+    name: ClassVar[str] = "boilerplate"
     role: str = "text"
     patterns: tuple[tuple[str, str], ...] = BOILERPLATE
 

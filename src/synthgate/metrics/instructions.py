@@ -18,11 +18,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from synthgate.batch import Batch
 from synthgate.metrics.duplicates import MAX_SHINGLED_WORDS, excerpt
-from synthgate.metrics.flags import Flag, RowCheck
+from synthgate.metrics.flags import Flag, RowCheck, row_check
 from synthgate.metrics.tokens import ngrams
 
 PLACEHOLDER_CHARS = 80
@@ -43,6 +43,7 @@ def placeholder_key(value: str) -> str:
     return " ".join(value.replace("\\", "").lower().split()).strip(_FRAME)
 
 
+@row_check
 @dataclass(frozen=True)
 class PlaceholderCheck(RowCheck):
     """Flags an empty value (when ``count_empty``) or a placeholder standing in for content.
@@ -51,6 +52,7 @@ class PlaceholderCheck(RowCheck):
     non-empty values are (an empty input means "no input", which is fine).
     """
 
+    name: ClassVar[str] = "placeholder"
     role: str = "output"
     count_empty: bool = True
 
@@ -96,11 +98,13 @@ def jaccard(a: set[Any], b: set[Any]) -> float:
     return len(a & b) / len(a | b) if a or b else 1.0
 
 
+@row_check
 @dataclass(frozen=True)
 class CopyCheck(RowCheck):
     """Flags a ``role`` text that copies the row's ``source`` text: equal up to white space,
     or a near-duplicate of it (Jaccard of token 3-grams >= ``threshold``)."""
 
+    name: ClassVar[str] = "copy"
     role: str = "output"
     source: str = "input"
     threshold: float = 0.8
@@ -160,12 +164,14 @@ a form field ("Age:")."""
 _BRACKETS = (("(", ")"), ("[", "]"), ("{", "}"))
 
 
+@row_check
 @dataclass(frozen=True)
 class TruncationCheck(RowCheck):
     """Flags a text that looks cut off: an unclosed code block (odd number of ```), more
     opening than closing brackets, a final comma or opening bracket, a final colon after a
     sentence, or a last word that cannot end a sentence ("the", "and", "of"...)."""
 
+    name: ClassVar[str] = "truncation"
     role: str = "output"
 
     def flag(self, value: Any) -> Flag | None:

@@ -15,10 +15,11 @@ import math
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from synthgate.batch import Batch
 from synthgate.metrics import Metric, merge_examples
+from synthgate.metrics.flags import Flag, RowCheck, row_check
 
 EXAMPLES_PER_VALUE = 3
 MAX_VALUES = 10_000
@@ -29,6 +30,34 @@ OTHER = "<other>"
 def as_list(value: Any) -> list[Any]:
     """The labels of one item: a list of sampled labels, or a single one."""
     return value if isinstance(value, list) else [value]
+
+
+def invalid_label(label: Any, allowed: set[Any] | tuple[Any, ...] | None) -> bool:
+    """A missing label (None), or one outside ``allowed`` (None: any label is allowed)."""
+    return label is None or (allowed is not None and label not in allowed)
+
+
+@row_check
+@dataclass(frozen=True)
+class InvalidLabelCheck(RowCheck):
+    """Flags each label of a row (one, or each of a list of sampled labels) that is missing
+    or outside ``allowed``."""
+
+    name: ClassVar[str] = "invalid_label"
+    unit: ClassVar[str] = "label"
+    role: str = "label"
+    allowed: tuple[Any, ...] | None = None
+
+    def items(self, batch: Batch) -> Iterator[tuple[int, Any]]:
+        yield from zip(batch.rows, batch.columns[self.role], strict=True)
+
+    def inspect(self, value: Any) -> tuple[int, list[Flag]]:
+        labels = as_list(value)
+        return len(labels), [
+            Flag("missing label" if label is None else "label not allowed", repr(label), i)
+            for i, label in enumerate(labels)
+            if invalid_label(label, self.allowed)
+        ]
 
 
 @dataclass
@@ -52,11 +81,7 @@ class LabelCounts:
 
     def invalid(self, allowed: set[Any] | None) -> dict[Any, int]:
         """Counts of values outside ``allowed`` (missing labels are always invalid)."""
-        return {
-            v: c
-            for v, c in self.counts.items()
-            if v is None or (allowed is not None and v not in allowed)
-        }
+        return {v: c for v, c in self.counts.items() if invalid_label(v, allowed)}
 
     def valid(self, allowed: set[Any] | None) -> dict[Any, int]:
         bad = self.invalid(allowed)

@@ -22,13 +22,15 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from synthgate.batch import Batch
 from synthgate.metrics import Metric, merge_examples
+from synthgate.metrics.flags import Flag, RowCheck, row_check
 from synthgate.metrics.tokens import excerpt, tokenize, words
+from synthgate.roles import Codings
 
 EXAMPLES = 3
 """Example rows kept per judgement value (or pair of values), and extreme cue rows."""
@@ -56,6 +58,27 @@ def one_judgement(value: Any) -> Any:
     if not top or (len(top) == 2 and top[0][1] == top[1][1]):
         return None
     return top[0][0]
+
+
+@row_check
+@dataclass(frozen=True)
+class InvalidJudgementCheck(RowCheck):
+    """Flags a row whose judgement (or the strict majority of its votes) is missing or not
+    one of the judgement codes of ``codings``."""
+
+    name: ClassVar[str] = "invalid_judgement"
+    role: str = "choice"
+    codings: Codings = field(default_factory=Codings)
+
+    def items(self, batch: Batch) -> Iterator[tuple[int, Any]]:
+        yield from zip(batch.rows, batch.columns[self.role], strict=True)
+
+    def flag(self, value: Any) -> Flag | None:
+        judgement = one_judgement(value)
+        if self.codings.decode_choice(judgement) is not None:
+            return None
+        reason = "no judgement" if judgement is None else "not a judgement code"
+        return Flag(reason, repr(value))
 
 
 def word_overlap(a: set[str], b: set[str]) -> float:

@@ -44,9 +44,11 @@ import heapq
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 from synthgate.batch import Batch
 from synthgate.metrics import Metric
+from synthgate.metrics.flags import Flag, RowCheck, row_check
 from synthgate.metrics.tokens import excerpt, tokenize
 from synthgate.observation import Observation
 from synthgate.sampling import wilson
@@ -88,6 +90,11 @@ class Repetition:
     def score(self) -> float:
         """Largest fraction / limit: above 1, the text breaks a Gopher rule."""
         return max(value / GOPHER_LIMITS[rule] for rule, value in self.fractions.items())
+
+    @property
+    def worst(self) -> str:
+        """The rule with the largest fraction / limit."""
+        return max(self.fractions, key=lambda rule: self.fractions[rule] / GOPHER_LIMITS[rule])
 
     def broken(self) -> dict[str, float]:
         """The rules this text breaks, with its fraction for each."""
@@ -159,6 +166,32 @@ def gopher_repetition(text: str) -> Repetition:
     return Repetition(fractions, evidence, sum(token[0].isalnum() for token in tokens))
 
 
+@row_check
+@dataclass(frozen=True)
+class GopherRepetitionCheck(RowCheck):
+    """Flags a text of at least ``min_words`` words that breaks a Gopher repetition rule; the
+    reason is its worst rule, the excerpt what repeats. Shorter texts are not checked."""
+
+    name: ClassVar[str] = "gopher_repetition"
+    role: str = "text"
+    min_words: int = GOPHER_MIN_WORDS
+
+    def measure(self, text: str) -> Repetition | None:
+        """The text's repetition fractions; None when it is too short to be judged."""
+        repetition = gopher_repetition(text)
+        return repetition if repetition.words >= self.min_words else None
+
+    def inspect(self, value: Any) -> tuple[int, list[Flag]]:
+        repetition = self.measure(value)
+        if repetition is None:
+            return 0, []
+        if not repetition.broken():
+            return 1, []
+        rule = repetition.worst
+        reason = f"{rule} {repetition.fractions[rule]:.2f} > {GOPHER_LIMITS[rule]}"
+        return 1, [Flag(reason, excerpt(repetition.evidence[rule], EVIDENCE))]
+
+
 @dataclass(frozen=True)
 class Offender:
     """A text that breaks a Gopher rule: its worst rule (largest fraction / limit)."""
@@ -219,10 +252,11 @@ class GopherRepetition(Metric):
         return RepetitionState(self.examples)
 
     def update(self, state: RepetitionState, batch: Batch) -> RepetitionState:
+        check = GopherRepetitionCheck(self.role, self.min_words)
         offenders = []
-        for row, _, text in batch.texts(self.role):
-            repetition = gopher_repetition(text)
-            if repetition.words < self.min_words:
+        for row, text in check.items(batch):
+            repetition = check.measure(text)
+            if repetition is None:
                 state.short += 1
                 continue
             state.checked += 1
@@ -231,7 +265,7 @@ class GopherRepetition(Metric):
                 continue
             state.flagged += 1
             state.by_rule.update(broken.keys())
-            rule = max(broken, key=lambda r: broken[r] / GOPHER_LIMITS[r])
+            rule = repetition.worst
             offenders.append(
                 Offender(
                     repetition.score,
