@@ -15,6 +15,7 @@ import pytest
 
 from synthgate import InputError
 from synthgate.cli import main
+from synthgate.rowpass import RowVerdict
 from synthgate.split import REASONS, ROW, split
 
 TAGS = (ROW, REASONS, "synthgate_raw")
@@ -215,10 +216,10 @@ def test_an_interrupted_split_leaves_no_output(
     import synthgate.split as module
 
     def broken(*args: Any) -> Any:
-        yield 1, []
+        yield RowVerdict(1)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(module, "verdicts", broken)
+    monkeypatch.setattr(module, "row_verdicts", broken)
     with pytest.raises(KeyboardInterrupt):
         split(source, "free_text", tmp_path / "c.jsonl", tmp_path / "q.jsonl")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.jsonl", "d.jsonl"]

@@ -196,7 +196,9 @@ def _validate(args: argparse.Namespace, console: Console) -> int:
         )
     counts = None
     if args.clean:
-        counts = split(args.data, suite, args.clean, args.quarantine, mapping=mapping)
+        counts = split(
+            args.data, suite, args.clean, args.quarantine, mapping=mapping, codings=codings
+        )
     # Render every output before writing any: a failure leaves no output of this run.
     outputs = [(args.json, result.to_json())] if args.json else []
     if args.report:

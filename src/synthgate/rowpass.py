@@ -4,8 +4,8 @@
 rates: boilerplate, placeholders, copies, truncations, Gopher repetition, role flips and
 interruptions, repeated turns, closing loops, invalid labels and judgements), each with the
 entry it belongs to and that entry's severity. ``check_rows`` reads a dataset once and yields a
-``RowVerdict`` per readable row, in file order: the row's line number and its flags (empty for
-a clean row). Memory holds one batch. The flags of an entry, counted over every row, are the
+``RowVerdict`` per row, in file order: the row's line number and its flags (empty for a clean
+row), or why it could not be read. Memory holds one batch. The flags of an entry, counted over every row, are the
 counts its aggregate rate reports (``details.flagged``), since both come from the same check
 (``metrics.flags.RowCheck``). A quarantine split or a pandera check is built on this.
 """
@@ -54,11 +54,14 @@ class RowVerdict:
 
     line: int
     """The row number in messages: the line for JSON Lines and CSV, else the 1-based position."""
-    flags: tuple[RowFlag, ...]
+    flags: tuple[RowFlag, ...] = ()
+    unreadable: str | None = None
+    """Why the row could not be read (it was not checked), else None."""
 
     @property
     def clean(self) -> bool:
-        return not self.flags
+        """Readable, and no check flagged it."""
+        return not self.flags and self.unreadable is None
 
     @property
     def failed(self) -> bool:
@@ -87,12 +90,20 @@ def check_rows(
     mapping: dict[str, str] | None = None,
     codings: Codings | None = None,
 ) -> Iterator[RowVerdict]:
-    """A ``RowVerdict`` for every readable row of ``data`` under ``suite``'s row checks."""
+    """A ``RowVerdict`` for every row of ``data`` under ``suite``'s row checks."""
     suite = suite if isinstance(suite, Suite) else load_suite(suite)
     dataset = data if isinstance(data, Dataset) else Dataset(data)
     columns = resolve_columns(suite, dataset, mapping)
     checks = suite_checks(suite, Context(codings or Codings()), available_roles(columns))
-    for batch, _ in dataset.batches(columns):
+    yield from row_verdicts(dataset, columns, checks)
+
+
+def row_verdicts(
+    dataset: Dataset, columns: dict[str, str], checks: list[SuiteCheck]
+) -> Iterator[RowVerdict]:
+    """A ``RowVerdict`` under ``checks`` for every row of ``dataset`` read with ``columns``
+    (role -> column), in row order, unreadable rows included."""
+    for batch, errors, _ in dataset.read(columns):
         flags: dict[int, list[RowFlag]] = {row: [] for row in batch.rows}
         for item in checks:
             check = item.check
@@ -101,5 +112,6 @@ def check_rows(
                     RowFlag(check.name, item.entry, item.severity, f.reason, f.excerpt, f.unit)
                     for f in check.check(value)
                 ]
-        for row in batch.rows:
-            yield RowVerdict(row, tuple(flags[row]))
+        verdicts = {row: RowVerdict(row, tuple(found)) for row, found in flags.items()}
+        verdicts.update((row, RowVerdict(row, unreadable=reason)) for row, reason in errors)
+        yield from (verdicts[row] for row in sorted(verdicts))

@@ -2,7 +2,7 @@
 
 ``split`` reads the data twice in step, in bounded memory: once through the loader (rows
 checked against their roles, then every error-severity row check of the suite run on each row:
-the row-level pass), and once as raw records (the lines of a JSON Lines file, the records of a
+the row-level pass, ``rowpass.row_verdicts``), and once as raw records (the lines of a JSON Lines file, the records of a
 CSV file, the elements of a JSON array, the rows of a Parquet file). The two streams name the
 same rows in the same order; a row with no flag and no read error is written to CLEAN as it was
 read, any other row to QUARANTINE with ``synthgate_row`` (its row number) and
@@ -31,9 +31,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from synthgate.errors import InputError, SynthgateError
+from synthgate.expectations import Context
 from synthgate.loaders import FORMATS, Dataset, _json_array_records
-from synthgate.metrics.flags import FlaggedRows, RowCheck
 from synthgate.output import atomic_file
+from synthgate.roles import Codings
+from synthgate.rowpass import RowVerdict, row_verdicts, suite_checks
 from synthgate.runner import available_roles, resolve_columns
 from synthgate.suite import Suite, load_suite
 
@@ -51,31 +53,11 @@ class SplitCounts:
     unreadable: int = 0
 
 
-def row_checks(suite: Suite, available: set[str]) -> list[tuple[str, RowCheck]]:
-    """``(entry id, check)`` for every row check of an error-severity entry whose roles are mapped."""
-    checks = []
-    for entry in suite.entries:
-        if entry.severity != "error":
-            continue
-        for metric in entry.expectation.metrics().values():
-            if isinstance(metric, FlaggedRows) and set(metric.roles) <= available:
-                checks.append((entry.id, metric.check))
-    return checks
-
-
-def verdicts(
-    dataset: Dataset, columns: dict[str, str], checks: list[tuple[str, RowCheck]]
-) -> Iterator[tuple[int, list[str]]]:
-    """``(row, reasons)`` for every row of the source in order; no reasons for a fine row."""
-    for batch, errors, _ in dataset.read(columns):
-        reasons: dict[int, list[str]] = {row: [] for row in batch.rows}
-        for entry_id, check in checks:
-            for row, value in check.items(batch):
-                found = check.flag(value)
-                if found is not None and f"{entry_id}: {found.reason}" not in reasons[row]:
-                    reasons[row].append(f"{entry_id}: {found.reason}")
-        reasons.update((row, [f"unreadable: {reason}"]) for row, reason in errors)
-        yield from sorted(reasons.items())
+def reasons(verdict: RowVerdict) -> list[str]:
+    """Why a row is quarantined: ``"ENTRY_ID: reason"`` per failed check, or ``"unreadable: ..."``."""
+    if verdict.unreadable is not None:
+        return [f"unreadable: {verdict.unreadable}"]
+    return list(dict.fromkeys(f"{flag.entry}: {flag.reason}" for flag in verdict.flags))
 
 
 # --- raw records and writers, one pair per format --------------------------------------------
@@ -283,10 +265,12 @@ def split(
     quarantine: str | os.PathLike[str],
     *,
     mapping: dict[str, str] | None = None,
+    codings: Codings | None = None,
 ) -> SplitCounts:
     """Write the rows of ``data`` that pass every error-severity row check of ``suite`` to
     ``clean``, and every other row (flagged or unreadable) to ``quarantine``, in the input's
-    format and order. Outputs must not name the input or each other."""
+    format and order. ``codings`` says which labels and judgement codes are valid. Outputs must
+    not name the input or each other."""
     suite = suite if isinstance(suite, Suite) else load_suite(suite)
     dataset = Dataset(data)
     if dataset.format not in WRITERS:
@@ -306,33 +290,38 @@ def split(
             f"{dataset.name}: --clean/--quarantine need one row per record; dialogues in long "
             "format (one row per turn) are not supported"
         )
-    checks = row_checks(suite, available_roles(columns))
+    context = Context(codings or Codings())
+    checks = [
+        check
+        for check in suite_checks(suite, context, available_roles(columns))
+        if check.severity == "error"
+    ]
     counts = SplitCounts()
     assert dataset.path is not None
     with ExitStack() as stack:
         clean_out = stack.enter_context(atomic_file(clean))
         quarantine_out = stack.enter_context(atomic_file(quarantine))
         writer = WRITERS[dataset.format](dataset.path, clean_out, quarantine_out)
-        flags = verdicts(dataset, columns, checks)
+        verdicts = row_verdicts(dataset, columns, checks)
         for row, record in writer.records():
-            verdict = next(flags, None)
-            if verdict is None or verdict[0] != row:
+            verdict = next(verdicts, None)
+            if verdict is None or verdict.line != row:
                 raise SynthgateError(
                     f"{dataset.name}: row {row} could not be matched with its checks "
-                    f"(got {verdict[0] if verdict else 'none'}); nothing was written"
+                    f"(got {verdict.line if verdict else 'none'}); nothing was written"
                 )
             counts.rows += 1
-            if verdict[1]:
-                writer.quarantine(row, record, verdict[1])
+            if not verdict.clean:
+                writer.quarantine(row, record, reasons(verdict))
                 counts.quarantined += 1
-                counts.unreadable += verdict[1][0].startswith("unreadable: ")
+                counts.unreadable += verdict.unreadable is not None
             else:
                 writer.clean(record)
                 counts.clean += 1
-        extra = next(flags, None)
+        extra = next(verdicts, None)
         if extra is not None:
             raise SynthgateError(
-                f"{dataset.name}: row {extra[0]} has checks but no record; nothing was written"
+                f"{dataset.name}: row {extra.line} has checks but no record; nothing was written"
             )
         writer.close()
     return counts
