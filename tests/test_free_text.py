@@ -14,7 +14,7 @@ import pytest
 
 import synthgate
 from synthgate.batch import Batch
-from synthgate.comparisons import compare
+from synthgate.comparisons import ALPHA, compare
 from synthgate.errors import SuiteError
 from synthgate.metrics.readability import readability
 from synthgate.metrics.repetition import GopherRepetition, gopher_repetition
@@ -181,15 +181,13 @@ def test_unknown_readability_formula_is_a_suite_error() -> None:
 # --- alpha: a difference must also be significant -------------------------------------------
 
 
-def test_alpha_lets_a_large_but_insignificant_difference_pass() -> None:
+def test_one_alpha_lets_a_large_but_insignificant_difference_pass() -> None:
     small, large = Observation(0.3, n=10), Observation(0.1, n=10)
-    plain = compare("cohens_h", 0.2, small, large, "higher")
-    gated = compare("cohens_h", 0.2, small, large, "higher", alpha=0.01)
-    assert plain.value > 0.2 and not plain.passed
-    assert gated.p_value is not None and gated.p_value > 0.01 and gated.passed
-    many = compare(
-        "cohens_h", 0.2, Observation(0.3, n=2000), Observation(0.1, n=2000), "higher", 0.01
-    )
+    gated = compare("cohens_h", 0.2, small, large, "higher")
+    assert gated.alpha == ALPHA == 0.01
+    assert gated.value > 0.2 and gated.p_value is not None and gated.p_value > 0.01
+    assert gated.passed
+    many = compare("cohens_h", 0.2, Observation(0.3, n=2000), Observation(0.1, n=2000), "higher")
     assert not many.passed
 
 

@@ -27,7 +27,7 @@ from synthgate.report.console import print_result, safe, write_lines
 from synthgate.report.format import plain
 from synthgate.report.html import render_html
 from synthgate.report.summary import github_annotations, write_markdown
-from synthgate.roles import Codings, parse_label_list, parse_mapping
+from synthgate.roles import PAIR_ORDERS, Codings, parse_label_list, parse_mapping
 from synthgate.runner import validate
 from synthgate.split import split
 from synthgate.suite import builtin_suites
@@ -69,6 +69,13 @@ def _add_data_options(parser: argparse.ArgumentParser, suite_required: bool = Tr
     parser.add_argument(
         "--reference-choice-codes",
         help="codes of the human judgements when they differ, e.g. first=1,second=2,tie=0",
+    )
+    parser.add_argument(
+        "--order",
+        choices=PAIR_ORDERS,
+        default="unknown",
+        help="'randomized' when the order of each pair's outputs was randomized "
+        "(position bias is judged alone only then)",
     )
 
 
@@ -150,6 +157,7 @@ def _codings(args: argparse.Namespace) -> Codings:
         reference_choice_codes=Codings.parse_choice_codes(reference, "--reference-choice-codes")
         if reference
         else None,
+        pair_order=args.order,
     )
 
 

@@ -9,8 +9,14 @@ are preferred to p-values: with many rows a test calls every tiny difference sig
 while an effect size has conventional bounds that hold at any size (Cohen, 1988: h and d of
 0.2 are "small", 0.5 "medium"; q, between two correlations, 0.1 "small", 0.3 "medium").
 Tests' p-values are reported beside, never used alone. With few rows the opposite happens: an
-effect size beyond its bound can be sampling noise, so a comparison may also set ``alpha``: a
-statistic with a p-value then fails only when it is beyond its bound *and* p < alpha.
+effect size beyond its bound can be sampling noise. Hence one rule for every comparison:
+
+    **a comparison fails when the effect is beyond its bound and, for a statistic with a
+    p-value, the difference is significant (p < ALPHA = 0.01).**
+
+0.01 rather than 0.05 because a suite makes several comparisons at once: at 0.05, two random
+halves of one human set failed some entry of a suite in about one split in five. A suite may
+override ``alpha`` for one entry; the built-in suites never do.
 """
 
 from __future__ import annotations
@@ -26,6 +32,8 @@ from synthgate.metrics.labels import jensen_shannon
 from synthgate.observation import Observation
 
 DIRECTIONS = ("both", "higher", "lower")
+ALPHA = 0.01
+"""The significance level of every comparison with a p-value (see the module docstring)."""
 
 
 @dataclass(frozen=True)
@@ -151,7 +159,9 @@ def compare(
     direction: str = "both",
     alpha: float | None = None,
 ) -> Comparison:
-    """Judge ``obs`` against ``ref``: ``statistic`` within ``bound`` in ``direction`` (or, with
-    ``alpha``, a p-value of at least ``alpha``)."""
+    """Judge ``obs`` against ``ref``: ``statistic`` within ``bound`` in ``direction``, or a
+    p-value of at least ``alpha`` (``ALPHA`` unless given)."""
     value, p_value = STATISTICS[statistic](obs, ref)
-    return Comparison(statistic, value, bound, direction, p_value, alpha)
+    return Comparison(
+        statistic, value, bound, direction, p_value, ALPHA if alpha is None else alpha
+    )

@@ -92,6 +92,8 @@ def parse_label_list(text: str) -> list[Any]:
 
 
 CHOICES = ("first", "second", "tie")
+PAIR_ORDERS = ("unknown", "randomized")
+"""What is known about the order of a pair's two outputs (``Codings.pair_order``)."""
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,15 @@ class Codings:
     )
     reference_choice_codes: Mapping[str, Any] | None = None
     """Codes of the human judgements (``reference_choice`` or a reference file) when they differ."""
+    pair_order: str = "unknown"
+    """``randomized`` when the data says which output came first was decided at random (then a
+    share of first-position wins away from 0.5 is position bias); ``unknown`` otherwise."""
+
+    def __post_init__(self) -> None:
+        if self.pair_order not in PAIR_ORDERS:
+            raise SynthgateError(
+                f"pair order must be one of {', '.join(PAIR_ORDERS)}, got {self.pair_order!r}"
+            )
 
     def codes(self, reference: bool = False) -> Mapping[str, Any]:
         """The codes of a judgement; of a human one (``reference_choice_codes`` when given)."""

@@ -13,11 +13,15 @@ A suite file::
         bounds: {max: 0.95}                                    # judged without a reference
         compare: {statistic: cohens_h, max: 0.2, direction: higher}  # judged with a reference
         severity: error                                        # error fails the run; warning does not
+        # or {alone: warning, reference: error}: a different severity with a reference
         finding: "..."                                         # optional, defaults to the expectation's
 
 Without a reference an entry is judged by ``bounds``. With a reference (a paired column or a
 reference file) an entry with ``compare`` must pass the comparison, and its bounds still hold
-unless the reference itself is outside them (``synthgate.judging``). ``compare`` may
+unless the reference itself is outside them (``synthgate.judging``). ``severity`` is ``error``
+or ``warning``, or a mapping ``{alone: ..., reference: ...}``: a distribution-shape value (a
+spread, a class share, an opener concentration) has no bound that holds for human data of every
+genre, so alone it warns, and against a reference of the same kind it fails. ``compare`` may
 add ``alpha`` (e.g. 0.05): a statistic with a p-value then fails only when it is beyond ``max``
 and p < alpha (see ``comparisons``). Files are read with ``yaml.safe_load`` and checked entry by
 entry; errors name the file and the entry.
@@ -82,7 +86,14 @@ class Entry:
     bounds: dict[str, float | None]
     compare: dict[str, Any] | None = None
     severity: str = "error"
+    """Severity without a reference (and of an entry that has no ``compare``)."""
+    reference_severity: str | None = None
+    """Severity when judged against a reference; None: the same as ``severity``."""
     finding: str = ""
+
+    def severity_for(self, compared: bool) -> str:
+        """The severity of a verdict reached with (``compared``) or without a reference."""
+        return (self.reference_severity or self.severity) if compared else self.severity
 
     def result(
         self,
@@ -95,16 +106,17 @@ class Entry:
         """The result of this entry on one scope: the judge's verdict on what was observed on
         the data (and the reference), with the entry's identity; the one place a verdict
         becomes a result. ``note`` says how it was judged when that is not evident."""
+        verdict = judge(observation, reference, self)
         return ExpectationResult(
             expectation=self.expectation.name,
             id=self.id,
             columns={role: columns.get(role, role) for role in self.expectation.roles},
             group=group,
-            severity=self.severity,
+            severity=self.severity_for(verdict.comparison is not None),
             bounds=self.bounds,
             finding=self.finding or self.expectation.finding,
             observation=observation,
-            verdict=judge(observation, reference, self),
+            verdict=verdict,
             reference_observation=reference,
             note=note,
         )
@@ -144,7 +156,11 @@ class Suite:
                 item["compare"] = dict(entry.compare)
             for key, value in overrides.get(entry.id, {}).items():
                 item[key] = {**item.get(key, {}), **value} if isinstance(value, dict) else value
-            item["severity"] = entry.severity
+            item["severity"] = (
+                {"alone": entry.severity, "reference": entry.reference_severity}
+                if entry.reference_severity not in (None, entry.severity)
+                else entry.severity
+            )
             if entry.finding and entry.finding != entry.expectation.finding:
                 item["finding"] = entry.finding
             entries.append(item)
@@ -318,6 +334,22 @@ def _check_param(cls: type[Expectation], name: str, value: Any, where: str) -> A
     return value
 
 
+def _severity(value: Any, where: str) -> tuple[str, str | None]:
+    """``error``, ``warning``, or ``{alone: S, reference: S}`` -> (alone, with a reference)."""
+    if isinstance(value, dict):
+        if set(value) != {"alone", "reference"}:
+            raise SuiteError(f"{where}: a severity mapping has exactly the keys alone and reference")
+        alone, reference = value["alone"], value["reference"]
+    else:
+        alone = reference = value
+    for item in (alone, reference):
+        if not isinstance(item, str) or item not in SEVERITIES:
+            raise SuiteError(
+                f"{where}: severity must be 'error' or 'warning' (or {{alone: .., reference: ..}})"
+            )
+    return alone, (reference if reference != alone else None)
+
+
 def _parse_entry(raw: Any, where: str) -> Entry:
     if not isinstance(raw, dict) or "expect" not in raw:
         raise SuiteError(f"{where}: an entry is a mapping with 'expect: NAME'")
@@ -377,9 +409,7 @@ def _parse_entry(raw: Any, where: str) -> Entry:
             raise SuiteError(f"{where}: compare direction must be one of {', '.join(DIRECTIONS)}")
         if not 0 < compare_spec.get("alpha", 0.5) < 1:
             raise SuiteError(f"{where}: compare alpha must be between 0 and 1")
-    severity = raw.get("severity", "error")
-    if not isinstance(severity, str) or severity not in SEVERITIES:
-        raise SuiteError(f"{where}: severity must be 'error' or 'warning'")
+    severity, reference_severity = _severity(raw.get("severity", "error"), where)
     role = getattr(expectation, "role", None)
     default_id = name if role in (None, "text", "label", "choice") else f"{name}[{role}]"
     return Entry(
@@ -388,5 +418,6 @@ def _parse_entry(raw: Any, where: str) -> Entry:
         bounds={"min": bounds.get("min"), "max": bounds.get("max")},
         compare=compare_spec,
         severity=severity,
+        reference_severity=reference_severity,
         finding=_text(raw.get("finding"), "finding", where),
     )

@@ -39,9 +39,14 @@ from synthgate.metrics.preferences import (
     correlation,
 )
 from synthgate.observation import Observation
-from synthgate.roles import CHOICES, Codings
+from synthgate.roles import CHOICES, PAIR_ORDERS, Codings
 
 MAX_EXAMPLES = 10
+NOT_RANDOMIZED = (
+    "not evaluated: nothing says the order of the outputs was randomized (use --order "
+    "randomized, or order: randomized in the suite, if it was; or compare with a reference "
+    "judged on the same layout)"
+)
 SWAP = {"first": "second", "second": "first"}
 
 
@@ -178,11 +183,16 @@ class TieRate(_OneColumn):
 class PositionBias(_OneColumn):
     """Share of decisive judgements (ties and invalid left out) that choose the first output.
 
-    Meaningful when the order of the two outputs was randomized: a judge then picks the first
-    on half of its decisive verdicts unless the position sways it. LLM judges are swayed by
-    position: on MT-Bench GPT-4's verdict changed on 15.9% of pairs when the answers were
-    swapped. An exact binomial test against 0.5 is reported in ``details``; against a
-    reference, Cohen's h. Examples are rows choosing the favoured position.
+    Meaningful only when the order of the two outputs was randomized: a judge then picks the
+    first on half of its decisive verdicts unless the position sways it. LLM judges are swayed
+    by position: on MT-Bench GPT-4's verdict changed on 15.9% of pairs when the answers were
+    swapped. Judged alone only when the data says the order was randomized (``order:
+    randomized`` in the suite, ``--order randomized``, ``Codings(pair_order="randomized")``);
+    against a reference judged on the same layout, Cohen's h; with both-order judgements, see
+    ``order_inconsistency``. Otherwise it is not evaluated, with that reason: a layout that puts
+    the stronger answer second (human preferences of a chosen/rejected set) is not a bias of the
+    judge. An exact binomial test against 0.5 is reported in ``details``. Examples are rows
+    choosing the favoured position.
     """
 
     name: ClassVar[str] = "position_bias"
@@ -191,6 +201,19 @@ class PositionBias(_OneColumn):
         "swapped on 15.9% of pairs (FINDINGS.md §2)."
     )
     statistics: ClassVar[tuple[str, ...]] = ("cohens_h", "difference")
+    order: str = "unknown"
+
+    def __post_init__(self) -> None:
+        if self.order not in PAIR_ORDERS:
+            raise ValueError(f"order must be one of {', '.join(PAIR_ORDERS)}, got {self.order!r}")
+
+    def measure(
+        self, values: dict[str, Any], reference: dict[str, Any] | None, context: Context
+    ) -> tuple[Observation, Observation | None]:
+        data, ref = super().measure(values, reference, context)
+        if ref is None and "randomized" not in (self.order, context.codings.pair_order):
+            return Observation(None, reason=NOT_RANDOMIZED), None
+        return data, ref
 
     def observe_counts(self, counts: JudgementCounts, coding: Coding) -> Observation:
         decoded = counts.decoded(coding.decode)
