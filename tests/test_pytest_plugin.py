@@ -71,7 +71,8 @@ def test_option_collects_one_test_per_expectation_and_writes_junit_xml(
         assert list(tests) == [*ids, "unreadable_rows"]  # one test per expectation
         failed = {test for test, outcome in tests.items() if outcome == "failure"}
         if name.endswith("alpaca_5000_llm.jsonl.instructions"):
-            assert {"placeholder_rate[input]", "opener_concentration[output]"} <= failed
+            assert "placeholder_rate[input]" in failed
+            assert "opener_concentration[output]" not in failed  # a shape: warns alone
         else:
             assert not failed
         assert tests["text_length[output]"] == "skipped"

@@ -156,7 +156,7 @@ def _run_options(config: pytest.Config) -> dict[str, Any]:
     codes = config.getoption("synthgate_choice_codes")
     codings = Codings(
         allowed_labels=tuple(parse_label_list(labels)) if labels else None,
-        **({"choice_codes": Codings.parse_choice_codes(codes)} if codes else {}),
+        choice_codes=Codings.parse_choice_codes(codes) if codes else Codings().choice_codes,
     )
     return {
         "mapping": parse_mapping(config.getoption("synthgate_map")),

@@ -338,7 +338,9 @@ def _severity(value: Any, where: str) -> tuple[str, str | None]:
     """``error``, ``warning``, or ``{alone: S, reference: S}`` -> (alone, with a reference)."""
     if isinstance(value, dict):
         if set(value) != {"alone", "reference"}:
-            raise SuiteError(f"{where}: a severity mapping has exactly the keys alone and reference")
+            raise SuiteError(
+                f"{where}: a severity mapping has exactly the keys alone and reference"
+            )
         alone, reference = value["alone"], value["reference"]
     else:
         alone = reference = value

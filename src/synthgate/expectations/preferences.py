@@ -207,10 +207,10 @@ class PositionBias(_OneColumn):
         if self.order not in PAIR_ORDERS:
             raise ValueError(f"order must be one of {', '.join(PAIR_ORDERS)}, got {self.order!r}")
 
-    def measure(
+    def observe(
         self, values: dict[str, Any], reference: dict[str, Any] | None, context: Context
     ) -> tuple[Observation, Observation | None]:
-        data, ref = super().measure(values, reference, context)
+        data, ref = super().observe(values, reference, context)
         if ref is None and "randomized" not in (self.order, context.codings.pair_order):
             return Observation(None, reason=NOT_RANDOMIZED), None
         return data, ref
