@@ -22,10 +22,13 @@ LONG_GROUP = "a-generator-model-with-a-rather-long-name-that-would-wrap-in-any-t
 
 @pytest.fixture
 def grouped(tmp_path: Path) -> Path:
-    """Labels from two generators: one balanced, one that gives the same label every time, with
-    a label that looks like markup and a newline in it."""
+    """Labels from two generators: one balanced, one that gives the same label every time (a
+    label that looks like markup and has a newline in it) or none (an invalid label: an error
+    without a reference; one label every time is a distribution shape, a warning alone)."""
     rows = [{"m": LONG_GROUP, "y": i % 2} for i in range(60)]
-    rows += [{"m": "b", "y": "<script>x|y</script>\n::error::fake"} for _ in range(60)]
+    rows += [
+        {"m": "b", "y": "<script>x|y</script>\n::error::fake" if i % 2 else None} for i in range(60)
+    ]
     path = tmp_path / "g.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     return path
@@ -71,7 +74,7 @@ def test_markdown_summary_has_the_verdict_failures_and_a_column_per_group(
     assert main([*args, "--map", "group=m", "--summary", str(out), "--quiet"]) == 1
     text = out.read_text()
     assert text.startswith("## synthgate: ❌ FAILED")
-    assert "### What failed" in text and "majority\\_class\\_share" in text
+    assert "### What failed" in text and "invalid\\_label\\_rate" in text
     header = next(line for line in text.splitlines() if line.startswith("| expectation"))
     assert header.split(" | ")[1:3] == ["all", LONG_GROUP.replace("_", "\\_")]
     assert "<script>" not in text and "&lt;script&gt;" in text  # data is inert in Markdown
