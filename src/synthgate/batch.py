@@ -6,12 +6,38 @@ whose value has the wrong type is taken out of the batch and reported as unreada
 
 from __future__ import annotations
 
+import datetime
+import decimal
+import json
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from synthgate.roles import LABEL_ROLES, TEXT_ROLES, normalize_label
 from synthgate.turns import parse_turns
+
+MAX_ROW_CHARS = 8 << 20
+"""What the mapped values of one row may hold in all (characters of texts, items of label lists):
+the cap of ``loaders.MAX_ROW_BYTES`` for rows that arrive already parsed (Parquet,
+``save_to_disk``, DataFrames). A larger row is unreadable, so one row cannot exhaust memory."""
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def group_name(value: Any) -> str:
+    """The name of a group value: distinct values get distinct names.
+
+    A text that is not JSON is its own name (``gpt-4``); any other value is named by its JSON
+    (``1``, ``null``, ``true``), and a text that reads as JSON is quoted (``"1"``, ``"None"`` stays
+    ``None``), so ``1`` and ``"1"``, or ``null`` and ``"null"``, are never merged.
+    """
+    if isinstance(value, str):
+        try:
+            json.loads(value)
+        except ValueError:
+            return value
+    return json.dumps(value, ensure_ascii=False)
 
 
 @dataclass
@@ -47,15 +73,33 @@ class Batch:
     def groups(self, role: str) -> Iterator[tuple[str, Batch]]:
         """Split the batch by the value of ``role`` (e.g. one sub-batch per generator model)."""
         positions: dict[str, list[int]] = {}
+        names: dict[tuple[type, Any], str] = {}
         for i, value in enumerate(self.columns[role]):
-            positions.setdefault(str(value), []).append(i)
+            identity = (type(value), value)
+            if identity not in names:
+                names[identity] = group_name(value)
+            positions.setdefault(names[identity], []).append(i)
         for key, indices in positions.items():
             yield key, self.take(indices)
 
 
+def _check_string(value: str) -> str:
+    """The text, or ValueError: a lone surrogate (JSON ``"\\ud800"``) is not text and breaks
+    every later encoding; a text over ``MAX_ROW_CHARS`` costs too much memory."""
+    if len(value) > MAX_ROW_CHARS:
+        raise ValueError(
+            f"holds {len(value):,} characters, more than the {MAX_ROW_CHARS:,} a row may hold"
+        )
+    if not value.isascii() and _SURROGATE.search(value):
+        raise ValueError("holds a lone surrogate (e.g. \\ud800), which is not text")
+    return value
+
+
 def _check_text(value: Any) -> Any:
-    if value is None or isinstance(value, str):
+    if value is None:
         return value
+    if isinstance(value, str):
+        return _check_string(value)
     if isinstance(value, float) and value != value:
         return None
     raise ValueError(f"holds {type(value).__name__}, expected text")
@@ -63,20 +107,52 @@ def _check_text(value: Any) -> Any:
 
 def _check_label(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
+        if len(value) > MAX_ROW_CHARS // 8:
+            raise ValueError(f"holds {len(value):,} labels, more than a row may hold")
         if any(isinstance(v, (list, tuple, dict)) for v in value):
             raise ValueError("holds a nested list, expected a label or a list of labels")
-        return [normalize_label(v) for v in value]
+        return [normalize_label(_check_scalar(v)) for v in value]
     if isinstance(value, dict):
         raise ValueError("holds an object, expected a label or a list of labels")
     if hasattr(value, "tolist"):  # numpy arrays from parquet or pandas
         return _check_label(value.tolist())
-    return normalize_label(value)
+    return normalize_label(_check_scalar(value))
 
 
 def _check_scalar(value: Any) -> Any:
-    if isinstance(value, (list, dict)):
-        raise ValueError(f"holds {type(value).__name__}, expected a single value")
-    return value
+    """A single value as JSON can hold it: Parquet dates, decimals and bytes become text or
+    numbers, so every value can be reported (a timestamp label once broke ``--json``)."""
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, str):
+        return _check_string(value)
+    if isinstance(value, bytes):
+        try:
+            return _check_string(value.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise ValueError("holds bytes that are not UTF-8 text") from None
+    if isinstance(value, decimal.Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, datetime.timedelta):
+        return str(value)
+    if hasattr(value, "item") and not hasattr(value, "__len__"):  # a numpy scalar
+        return _check_scalar(value.item())
+    raise ValueError(f"holds {type(value).__name__}, expected a single value")
+
+
+def _check_turns(value: Any) -> Any:
+    turns = parse_turns(value)
+    size = 0
+    for speaker, text in turns:
+        _check_string(speaker)
+        size += len(_check_string(text))
+    if size > MAX_ROW_CHARS:
+        raise ValueError(
+            f"holds {size:,} characters, more than the {MAX_ROW_CHARS:,} a row may hold"
+        )
+    return turns
 
 
 def check_value(role: str, value: Any) -> Any:
@@ -86,7 +162,7 @@ def check_value(role: str, value: Any) -> Any:
     if role in LABEL_ROLES:
         return _check_label(value)
     if role == "turns":
-        return parse_turns(value)
+        return _check_turns(value)
     return _check_scalar(value)
 
 

@@ -7,21 +7,34 @@ against their roles (``batch.build_batch``). A row that cannot be read (broken J
 are not UTF-8, a value of the wrong type) is recorded with its row number and reason; it is
 never dropped silently. Row numbers are line numbers for JSON Lines and CSV (the header is
 line 1), and 1-based positions for the other formats.
+
+JSON Lines, JSON and CSV may be compressed (``.gz``, ``.bz2``, ``.zst``: Arrow's compressed
+streams) and may start with a UTF-8 byte order mark; ``-`` reads standard input and a named pipe
+is read as it comes (both are spooled to a temporary file, then read like any file, their format
+taken from the name or sniffed from the first bytes).
+
+What one row may cost is capped (``MAX_ROW_BYTES``). A CSV quote that is never closed, or that
+closes where no field can end, makes every line it swallowed unreadable, never silently part of
+one field; a JSON file must be exactly one array, its elements separated by single commas.
 """
 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 import json
 import os
 import re
+import shutil
+import stat
 import sys
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -32,6 +45,16 @@ from synthgate.errors import InputError
 BATCH_SIZE = 4096
 MAX_LISTED_UNREADABLE = 1000
 """Unreadable rows listed with their reason; beyond this they are counted and their row numbers kept."""
+MAX_ROW_BYTES = 8 << 20
+"""What one row may cost: a JSON line, a JSON array element or a CSV record larger than 8 MiB is
+unreadable (and is read past, never held whole). Metrics hold several copies of a text in
+intermediate structures (a 200 MB text reached 7.3 GB, 37 times its size, in free_text), so a
+row at the cap costs a few hundred MB at worst. ``batch.MAX_ROW_CHARS`` caps the mapped values
+of Parquet, ``save_to_disk`` and DataFrame rows the same way."""
+COMPRESSION = {".gz": "gzip", ".bz2": "bz2", ".zst": "zstd", ".zstd": "zstd"}
+"""Compressed files by extension (``data.jsonl.gz``), read through Arrow's compressed streams."""
+_MAGIC = ((b"\x1f\x8b", "gzip"), (b"BZh", "bz2"), (b"\x28\xb5\x2f\xfd", "zstd"))
+_BOM = b"\xef\xbb\xbf"
 
 
 @dataclass
@@ -69,21 +92,68 @@ def _take(record: dict[str, Any], columns: list[str], data: dict[str, list[Any]]
         data[column].append(record.get(column))
 
 
-def _jsonl_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | str, int]]:
+def _parse_int(digits: str) -> int | str:
+    """JSON integers Python cannot convert (over 4,300 digits) stay as their digits."""
+    return int(digits) if len(digits) <= 4300 else digits
+
+
+_DECODER = json.JSONDecoder(parse_int=_parse_int)
+
+
+@contextlib.contextmanager
+def _open_bytes(
+    path: Path, compression: str | None
+) -> Iterator[tuple[IO[bytes], Callable[[], int]]]:
+    """The file's (decompressed) bytes, and a function telling how much of the file was read."""
+    if compression is None:
+        with path.open("rb") as handle:
+            yield handle, handle.tell
+        return
+    raw = pa.OSFile(str(path))
+    try:
+        yield io.BufferedReader(pa.CompressedInputStream(raw, compression), 1 << 16), raw.tell
+    finally:
+        raw.close()
+
+
+def _lines(handle: IO[bytes]) -> Iterator[bytes | int]:
+    """Every line of ``handle``; one longer than ``MAX_ROW_BYTES`` is read past, given as its length."""
+    limit = MAX_ROW_BYTES
+    while line := handle.readline(limit + 1):
+        if len(line) <= limit or line.endswith(b"\n"):
+            yield line
+            continue
+        size = len(line)
+        while line and not line.endswith(b"\n"):
+            line = handle.readline(1 << 20)
+            size += len(line)
+        yield size
+
+
+def _too_long(size: int) -> str:
+    return f"a row of {size / (1 << 20):,.1f} MiB, more than the {MAX_ROW_BYTES >> 20} MiB a row may hold"
+
+
+def _jsonl_records(
+    path: Path, compression: str | None = None
+) -> Iterator[tuple[int, dict[str, Any] | str, int]]:
     """(line number, object or error reason, bytes read) for every non-blank line."""
-    with path.open("rb") as handle:
-        position = 0
-        for number, raw in enumerate(handle, start=1):
-            position += len(raw)
+    with _open_bytes(path, compression) as (handle, tell):
+        for number, raw in enumerate(_lines(handle), start=1):
+            if isinstance(raw, int):
+                yield number, _too_long(raw), tell()
+                continue
+            if number == 1 and raw.startswith(_BOM):
+                raw = raw[len(_BOM) :]
             if not raw.strip():
                 continue
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError as error:
-                yield number, f"bytes that are not UTF-8 at position {error.start}", position
+                yield number, f"bytes that are not UTF-8 at position {error.start}", tell()
                 continue
             try:
-                record = json.loads(text)
+                record = _DECODER.decode(text)
             except json.JSONDecodeError as error:
                 truncated = not raw.endswith(b"\n")
                 what = (
@@ -91,27 +161,34 @@ def _jsonl_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | str, int]
                     if truncated
                     else f"broken JSON ({error.msg} column {error.colno})"
                 )
-                yield number, what, position
+                yield number, what, tell()
+                continue
+            except RecursionError:
+                yield number, "JSON nested too deeply", tell()
                 continue
             if not isinstance(record, dict):
-                yield number, f"a JSON {type(record).__name__}, expected an object", position
+                yield number, f"a JSON {type(record).__name__}, expected an object", tell()
                 continue
-            yield number, record, position
+            yield number, record, tell()
 
 
-_SEPARATORS = re.compile(r"[\s,]*")
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
 
 
-def _json_array_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | str, int]]:
+def _json_array_records(
+    path: Path, compression: str | None = None
+) -> Iterator[tuple[int, dict[str, Any] | str, int]]:
     """(position, object or error reason, bytes read) for each element of a JSON array.
 
     The file is decoded and parsed in 1 MiB blocks, so memory holds one block and the element
-    being read, never the whole array. A syntax error leaves no way to find the next element, so
-    it is an input error naming the element.
+    being read, never the whole array. The file must be exactly one array whose elements are
+    separated by single commas; anything else (a second array, text after it, a missing or extra
+    comma) leaves no way to tell which rows were meant, so it is an input error naming the place.
     """
-    decoder, text = json.JSONDecoder(), codecs.getincrementaldecoder("utf-8")()
-    buffer, read, index, opened = "", 0, 0, False
-    with path.open("rb") as handle:
+    text = codecs.getincrementaldecoder("utf-8-sig")()
+    buffer, read, index = "", 0, 0
+    expect = "["  # then "value", "," (a comma or the end), "end" (only whitespace)
+    with _open_bytes(path, compression) as (handle, tell):
         while True:
             block = handle.read(1 << 20)
             try:
@@ -121,28 +198,54 @@ def _json_array_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | str,
                     f"{path}: bytes that are not UTF-8 near byte {read + error.start}"
                 ) from None
             read += len(block)
-            at = _SEPARATORS.match(buffer).end()  # type: ignore[union-attr]
-            if not opened and at < len(buffer):
-                if buffer[at] != "[":
-                    raise InputError(f"{path}: expected a JSON array of objects")
-                opened, at = True, _SEPARATORS.match(buffer, at + 1).end()  # type: ignore[union-attr]
-            while opened and at < len(buffer) and buffer[at] != "]":
-                try:
-                    element, end = decoder.raw_decode(buffer, at)
-                except json.JSONDecodeError as error:
-                    if block:  # the element may continue in the next block
-                        break
+            at = _WHITESPACE.match(buffer).end()  # type: ignore[union-attr]
+            while at < len(buffer):
+                char = buffer[at]
+                if expect == "[":
+                    if char != "[":
+                        raise InputError(f"{path}: expected a JSON array of objects")
+                    expect, at = "first", at + 1
+                elif expect == "end":
                     raise InputError(
-                        f"{path}: broken JSON in element {index + 1}: {error.msg}"
-                    ) from None
-                index += 1
-                yield index, element if isinstance(element, dict) else "not a JSON object", read
-                at = _SEPARATORS.match(buffer, end).end()  # type: ignore[union-attr]
-            if opened and at < len(buffer) and buffer[at] == "]":
-                return
+                        f"{path}: more after the JSON array's closing ']' (near character "
+                        f"{read - len(block) + at}); a JSON file holds one array"
+                    )
+                elif char == "]" and expect in ("first", ","):
+                    expect, at = "end", at + 1
+                elif expect == ",":
+                    if char != ",":
+                        raise InputError(f"{path}: expected ',' or ']' after element {index}")
+                    expect, at = "value", at + 1
+                else:
+                    try:
+                        element, end = _DECODER.raw_decode(buffer, at)
+                    except json.JSONDecodeError as error:
+                        if block:  # the element may continue in the next block
+                            break
+                        raise InputError(
+                            f"{path}: broken JSON in element {index + 1}: {error.msg}"
+                        ) from None
+                    except RecursionError:
+                        raise InputError(
+                            f"{path}: element {index + 1} is nested too deeply"
+                        ) from None
+                    if end == len(buffer) and block:  # a number may go on in the next block
+                        break
+                    index += 1
+                    if end - at > MAX_ROW_BYTES:
+                        element = _too_long(end - at)
+                    elif not isinstance(element, dict):
+                        element = "not a JSON object"
+                    yield index, element, tell()
+                    expect, at = ",", end
+                at = _WHITESPACE.match(buffer, at).end()  # type: ignore[union-attr]
             buffer = buffer[at:]
+            if len(buffer) > MAX_ROW_BYTES:
+                raise InputError(f"{path}: element {index + 1} is {_too_long(len(buffer))}")
             if not block:
-                raise InputError(f"{path}: the JSON array is not closed (truncated file?)")
+                if expect != "end":
+                    raise InputError(f"{path}: the JSON array is not closed (truncated file?)")
+                return
 
 
 def _chunks_from_records(
@@ -162,30 +265,92 @@ def _chunks_from_records(
     yield chunk
 
 
-def _csv_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | str, int]]:
-    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
-    with path.open("rb") as raw:
-        handle = io.TextIOWrapper(raw, encoding="utf-8", errors="surrogateescape", newline="")
-        reader = csv.DictReader(handle)
-        fields = reader.fieldnames or []
+class _CappedLines:
+    """Lines of a text stream for ``csv.reader``; a line longer than ``MAX_ROW_BYTES`` is read
+    past and replaced by an empty line, its number kept in ``too_long``."""
+
+    def __init__(self, handle: IO[str]):
+        self.handle, self.number, self.too_long = handle, 0, set[int]()
+
+    def __iter__(self) -> Iterator[str]:
+        while line := self.handle.readline(MAX_ROW_BYTES + 1):
+            self.number += 1
+            if len(line) > MAX_ROW_BYTES and not line.endswith(("\n", "\r")):
+                while line and not line.endswith(("\n", "\r")):
+                    line = self.handle.readline(1 << 20)
+                self.too_long.add(self.number)
+                line = "\n"
+            yield line
+
+
+def _csv_swallowed(first: int, last: int, reason: str) -> Iterator[tuple[int, str]]:
+    """Each line of a record that could not be split into fields, as its own unreadable row."""
+    yield first, reason
+    for number in range(first + 1, last + 1):
+        yield number, f"swallowed by the record that starts on line {first} ({reason})"
+
+
+def _csv_records(
+    path: Path, compression: str | None = None, header_only: bool = False
+) -> Iterator[tuple[int, Any, int]]:
+    """(first line, record or error reason, bytes read) for every record after the header.
+
+    Parsed strictly: a quote that never closes, or closes where no field ends (``"a"b``), is an
+    error, and every line from the record's start to where the parser gave up is unreadable, as
+    are the lines of a multi-line record with the wrong number of fields: a stray quote cannot
+    silently turn a thousand rows into one field.
+    """
+    csv.field_size_limit(MAX_ROW_BYTES)
+    with _open_bytes(path, compression) as (raw, tell):
+        lines = _CappedLines(
+            io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
+        )
+        reader = csv.reader(lines, strict=True)
+        try:
+            fields = next(reader, [])
+        except csv.Error as error:
+            raise InputError(f"{path}: the header line cannot be read: {error}") from None
+        if header_only:
+            yield 1, fields, tell()
+            return
         start = reader.line_num + 1
-        for record in reader:
-            number, start = start, reader.line_num + 1
-            read = raw.tell()  # bytes read so far (ahead by at most one buffer)
+        while True:
             try:
-                for value in record.values():
-                    if isinstance(value, str):
-                        value.encode("utf-8")
-            except UnicodeEncodeError:
-                yield number, "bytes that are not UTF-8", read
+                record = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as error:
+                reason = f"a field that cannot be read ({error}): a stray quote?"
+                for item in _csv_swallowed(start, max(start, reader.line_num), reason):
+                    yield *item, tell()
+                start = reader.line_num + 1
                 continue
-            if None in record or None in record.values():
-                count = (
-                    len(fields) + len(record.get(None) or []) - list(record.values()).count(None)
-                )
-                yield number, f"{count} fields, the header has {len(fields)}", read
+            number, start = start, reader.line_num + 1
+            last = start - 1
+            if lines.too_long & set(range(number, last + 1)):
+                yield number, _too_long(MAX_ROW_BYTES), tell()
                 continue
-            yield number, record, read
+            if not record:  # a blank line
+                continue
+            if len(record) != len(fields):
+                reason = f"{len(record)} fields, the header has {len(fields)}"
+                if last > number:
+                    reason += f" (one record over lines {number}-{last}: a stray quote?)"
+                for item in _csv_swallowed(number, last, reason):
+                    yield *item, tell()
+                continue
+            if any(_has_surrogate(value) for value in record):
+                yield number, "bytes that are not UTF-8", tell()
+                continue
+            yield number, dict(zip(fields, record, strict=True)), tell()
+
+
+def _has_surrogate(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _arrow_chunks(batches: Iterator[pa.RecordBatch], columns: list[str]) -> Iterator[Chunk]:
@@ -208,17 +373,30 @@ def _dataframe_chunks(frame: Any, columns: list[str], size: int) -> Iterator[Chu
 
 
 def _hf_arrow_files(directory: Path) -> list[Path]:
-    if (directory / "dataset_dict.json").exists():
-        splits = json.loads((directory / "dataset_dict.json").read_text())["splits"]
+    try:
+        if (directory / "dataset_dict.json").exists():
+            splits = [
+                str(split)
+                for split in json.loads((directory / "dataset_dict.json").read_text())["splits"]
+            ]
+            raise InputError(
+                f"{directory} holds a DatasetDict with splits {', '.join(splits)}; "
+                f"point to one split, e.g. {directory / splits[0]}"
+            )
+        state = directory / "state.json"
+        if not state.exists():
+            raise InputError(
+                f"{directory} is a directory but not one written by datasets.save_to_disk"
+            )
+        files = [directory / f["filename"] for f in json.loads(state.read_text())["_data_files"]]
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError) as error:
         raise InputError(
-            f"{directory} holds a DatasetDict with splits {', '.join(splits)}; "
-            f"point to one split, e.g. {directory / splits[0]}"
-        )
-    state = directory / "state.json"
-    if not state.exists():
-        raise InputError(f"{directory} is a directory but not one written by datasets.save_to_disk")
-    files = json.loads(state.read_text()).get("_data_files", [])
-    return [directory / f["filename"] for f in files]
+            f"{directory}: a malformed datasets.save_to_disk directory "
+            f"({type(error).__name__}: {error})"
+        ) from None
+    if not files:
+        raise InputError(f"{directory}: the save_to_disk directory lists no data files")
+    return files
 
 
 def _stream_batches(files: list[Path], size: int) -> Iterator[pa.RecordBatch]:
@@ -239,8 +417,32 @@ FORMATS = {
 }
 
 
+def _sniff(path: Path) -> tuple[str, str | None]:
+    """Format and compression of a file without a telling name (standard input, a pipe)."""
+    with path.open("rb") as handle:
+        magic = handle.read(4)
+    compression = next((codec for prefix, codec in _MAGIC if magic.startswith(prefix)), None)
+    if magic == b"PAR1":
+        return "parquet", None
+    with _open_bytes(path, compression) as (handle, _):
+        head = handle.read(4096).removeprefix(_BOM).lstrip()
+    return {b"[": "json", b"{": "jsonl"}.get(head[:1], "csv"), compression
+
+
+def _check_text_encoding(path: Path, compression: str | None) -> None:
+    """InputError for UTF-16 or UTF-32 text (or binary data) given as JSON or CSV."""
+    with _open_bytes(path, compression) as (handle, _):
+        head = handle.read(4096)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or head.count(0) > len(head) // 10:
+        raise InputError(
+            f"{path}: not UTF-8 text (UTF-16 or binary?); convert it to UTF-8 first, "
+            "e.g. iconv -f UTF-16 -t UTF-8"
+        )
+
+
 class Dataset:
-    """A dataset to validate: a file, a ``save_to_disk`` directory or a DataFrame.
+    """A dataset to validate: a file, ``-`` (standard input), a ``save_to_disk`` directory or a
+    DataFrame.
 
     Opening reads the column names only; ``batches`` streams the rows.
     """
@@ -251,53 +453,98 @@ class Dataset:
         self.rows_read = 0
         self.frame: Any = None
         self.path: Path | None = None
+        self.compression: str | None = None
+        self._display = ""
+        self._spooled: Any = None
         if hasattr(source, "iloc"):
             frame: Any = source
             self.frame, self.format, self.size = frame, "dataframe", len(frame)
             self.columns = [str(c) for c in frame.columns]
             return
-        self.path = Path(source)
-        if not self.path.exists():
-            raise InputError(f"{self.path}: no such file or directory")
+        if str(source) == "-":
+            self._spool(sys.stdin.buffer, "<stdin>", "")
+        else:
+            self.path = Path(source)
+            if not self.path.exists():
+                raise InputError(f"{self.path}: no such file or directory")
+            if stat.S_ISFIFO(self.path.stat().st_mode):
+                with self.path.open("rb") as pipe:
+                    self._spool(pipe, str(self.path), "".join(self.path.suffixes[-2:]))
+        assert self.path is not None
         if self.path.is_dir():
             self.format = "hf_dataset"
             self._files = _hf_arrow_files(self.path)
-            schema = pa.ipc.open_stream(pa.memory_map(str(self._files[0]))).schema
-            self.columns = schema.names
-            self.size = sum(
-                pa.ipc.open_stream(pa.memory_map(str(f))).read_all().num_rows for f in self._files
-            )
+            try:
+                schema = pa.ipc.open_stream(pa.memory_map(str(self._files[0]))).schema
+                self.columns = schema.names
+                self.size = sum(
+                    pa.ipc.open_stream(pa.memory_map(str(f))).read_all().num_rows
+                    for f in self._files
+                )
+            except (OSError, pa.ArrowException) as error:
+                raise InputError(f"{self.path}: cannot read its Arrow files: {error}") from None
             return
-        self.format = FORMATS.get(self.path.suffix.lower(), "")
-        if not self.format:
-            known = ", ".join(sorted(FORMATS))
-            raise InputError(
-                f"{self.path}: unknown format {self.path.suffix!r}; use one of {known}"
-            )
+        self.format, self.compression = self._format()
         self.size = self.path.stat().st_size
         if self.size == 0:
-            raise InputError(f"{self.path}: the file is empty")
+            raise InputError(f"{self.name}: the file is empty")
         try:
+            if self.format != "parquet":
+                _check_text_encoding(self.path, self.compression)
             self.columns = self._read_columns()
             if self.format == "parquet":  # its progress counts rows, not bytes
                 self.size = pq.ParquetFile(self.path).metadata.num_rows
         except (OSError, pa.ArrowException) as error:
-            raise InputError(f"{self.path}: cannot read as {self.format}: {error}") from None
+            raise InputError(f"{self.name}: cannot read as {self.format}: {error}") from None
+
+    def _spool(self, stream: IO[bytes], display: str, suffix: str) -> None:
+        """Copy a stream (standard input, a pipe) to a temporary file, read like any file."""
+        self._spooled = tempfile.NamedTemporaryFile(prefix="synthgate-", suffix=suffix)  # noqa: SIM115 (lives with the dataset)
+        shutil.copyfileobj(stream, self._spooled)
+        self._spooled.flush()
+        self.path, self._display = Path(self._spooled.name), display
+
+    def _format(self) -> tuple[str, str | None]:
+        assert self.path is not None
+        suffix = self.path.suffix.lower()
+        compression = COMPRESSION.get(suffix)
+        if compression:
+            suffix = self.path.with_suffix("").suffix.lower()
+        fmt = FORMATS.get(suffix, "")
+        if not fmt and self._spooled is not None:
+            return _sniff(self.path)
+        if not fmt:
+            known = ", ".join(sorted(FORMATS))
+            raise InputError(
+                f"{self.name}: unknown format {suffix!r}; use one of {known}, optionally "
+                f"compressed ({', '.join(COMPRESSION)})"
+            )
+        if fmt == "parquet" and compression:
+            raise InputError(f"{self.name}: Parquet compresses itself; decompress the file first")
+        return fmt, compression
 
     @property
     def name(self) -> str:
-        return str(self.path) if self.path else "<DataFrame>"
+        return self._display or (str(self.path) if self.path else "<DataFrame>")
 
     def _read_columns(self) -> list[str]:
         assert self.path is not None
         if self.format == "parquet":
             return pq.ParquetFile(self.path).schema_arrow.names
         if self.format == "csv":
-            with self.path.open(newline="", encoding="utf-8", errors="replace") as handle:
-                return next(csv.reader(handle), [])
+            header = next(
+                (
+                    record
+                    for _, record, _ in _csv_records(self.path, self.compression, header_only=True)
+                ),
+                None,
+            )
+            if not header:
+                raise InputError(f"{self.name}: no header line")
+            return list(header)
         records = _json_array_records if self.format == "json" else _jsonl_records
         columns: dict[str, None] = {}
-        for count, (_, record, _) in enumerate(records(self.path)):
+        for count, (_, record, _) in enumerate(records(self.path, self.compression)):
             if isinstance(record, dict):
                 columns.update(dict.fromkeys(record))
             if count >= 1000:
@@ -320,12 +567,10 @@ class Dataset:
         if self.frame is not None:
             return _dataframe_chunks(self.frame, columns, size)
         assert self.path is not None
-        if self.format == "jsonl":
-            return _chunks_from_records(_jsonl_records(self.path), columns, size)
-        if self.format == "csv":
-            return _chunks_from_records(_csv_records(self.path), columns, size)
-        if self.format == "json":
-            return _chunks_from_records(_json_array_records(self.path), columns, size)
+        readers = {"jsonl": _jsonl_records, "csv": _csv_records, "json": _json_array_records}
+        if self.format in readers:
+            records = readers[self.format](self.path, self.compression)
+            return _chunks_from_records(records, columns, size)
         if self.format == "parquet":
             batches = pq.ParquetFile(self.path).iter_batches(batch_size=size, columns=columns)
             return _arrow_chunks(batches, columns)
@@ -351,12 +596,20 @@ class Dataset:
                 r: c for r, c in columns.items() if r not in ("dialogue_id", "speaker", "text")
             }
             columns["turns"] = "turns"
-        for chunk in chunks:
+        for chunk in self._guarded(chunks):
             batch, errors = build_batch(chunk.rows, chunk.data, columns)
             errors = sorted(chunk.errors + errors)
             self.unreadable.add(errors)
             self.rows_read += len(chunk.rows) + len(chunk.errors)
             yield batch, errors, chunk.progress
+
+    def _guarded(self, chunks: Iterator[Chunk]) -> Iterator[Chunk]:
+        """The chunks; a read error midway (a corrupt page, a broken compressed stream) is an
+        input error naming the file."""
+        try:
+            yield from chunks
+        except (OSError, EOFError, pa.ArrowException) as error:
+            raise InputError(f"{self.name}: cannot read as {self.format}: {error}") from None
 
 
 def assemble_dialogues(chunks: Iterator[Chunk], columns: dict[str, str]) -> Iterator[Chunk]:

@@ -77,7 +77,7 @@ def normalize_label(value: Any) -> Any:
         return int(value) if value.is_integer() else value
     if isinstance(value, str):
         stripped = value.strip()
-        if _INTEGER.fullmatch(stripped):
+        if len(stripped) <= 100 and _INTEGER.fullmatch(stripped):  # longer: an id, not a label
             return int(stripped)
         return stripped
     return value

@@ -53,6 +53,7 @@ def cli(capsys: pytest.CaptureFixture[str]):
     """``cli("validate", path, ...)`` runs ``synthgate`` in-process and returns a ``Run``."""
 
     def run(*argv: Any) -> Run:
+        capsys.readouterr()  # what the test printed before (e.g. a library's progress bar)
         code = main([str(a) for a in argv])
         captured = capsys.readouterr()
         return Run(code, captured.out, captured.err)
