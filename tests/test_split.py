@@ -69,9 +69,10 @@ def assert_lossless(source: Path, clean: Path, quarantine: Path) -> list[dict[st
             reader = csv.reader(handle)
             header = next(reader)
             rows, start = {}, reader.line_num + 1
-            for fields in reader:
+            for fields in reader:  # a record is named by its first line (blank lines are none)
                 if fields:
-                    rows[start], start = fields, reader.line_num + 1
+                    rows[start] = fields
+                start = reader.line_num + 1
         with quarantine.open(newline="", encoding="utf-8", errors="surrogateescape") as handle:
             held_rows = list(csv.reader(handle))
         assert held_rows[0] == [*header, *TAGS]

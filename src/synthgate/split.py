@@ -174,9 +174,9 @@ class _Csv(_Format):
             self.writer.writerow([*header, ROW, REASONS, RAW])
             start = reader.line_num + 1
             for fields in reader:
+                number, start = start, reader.line_num + 1
                 if not fields:  # a blank line: not a row (its text goes with the next record)
                     continue
-                number, start = start, reader.line_num + 1
                 yield number, (lines.take(), fields)
 
     def clean(self, record: tuple[str, list[str]]) -> None:
