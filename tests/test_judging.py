@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
-from synthgate import Observation, Verdict, judge
+import jsonschema
+
+from synthgate import Observation, Verdict, judge, validate
 from synthgate.expectations import REGISTRY
 from synthgate.roles import PAIRED_REFERENCE
+
+SCHEMA = Path(str(resources.files("synthgate") / "schemas" / "result.schema.json"))
 
 
 @dataclass(frozen=True)
@@ -64,3 +71,27 @@ def test_pairing_is_declared_and_swaps_the_declared_field() -> None:
             assert getattr(paired, expectation.paired_field) == PAIRED_REFERENCE[before]
     assert REGISTRY["flip_asymmetry"].paired_field is None  # reads the human labels itself
     assert REGISTRY["tie_rate"].paired_field == "role"
+
+
+def test_counts_in_details_serialize_as_counts(tmp_path: Path) -> None:
+    """A Counter in details was rebuilt from its items by dataclasses.asdict ('(2, 5)': 1)."""
+    closing = [("A", "Thanks!"), ("B", "You're welcome."), ("A", "Bye!")]
+    rows = [{"turns": [{"speaker": "A", "text": "Hi, a table for two?"}] * 2}] * 5
+    rows += [{"turns": [{"speaker": s, "text": t} for s, t in closing]}] * 2
+    path = tmp_path / "d.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    document = validate(path, "dialogues").to_dict()
+    jsonschema.validate(document, json.loads(SCHEMA.read_text()))
+    [closing_loops] = [r for r in document["results"] if r["expectation"] == "closing_loop_rate"]
+    assert closing_loops["details"]["conversations_by_closing_turns"] == {"0": 5, "3": 2}
+
+
+def test_result_declares_the_class_it_watches_and_validates_against_the_schema(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "labels.jsonl"
+    path.write_text("".join(json.dumps({"label": i % 4 == 0}) + "\n" for i in range(40)))
+    result = validate(path, "task_labels")
+    majority = next(r for r in result.results if r.id == "majority_class_share")
+    assert majority.subject == "class 0"  # booleans are read as 0 and 1
+    jsonschema.validate(json.loads(result.to_json()), json.loads(SCHEMA.read_text()))

@@ -1,4 +1,5 @@
-"""Built-in expectations, one module per data type; importing this package registers them all."""
+"""Built-in expectations, one module per data type; importing this package registers them all,
+and every row check (``ROW_CHECKS``)."""
 
 from synthgate.expectations import (
     dialogues,
@@ -9,9 +10,11 @@ from synthgate.expectations import (
     preferences,
 )
 from synthgate.expectations.base import REGISTRY, Context, Expectation, register
+from synthgate.metrics.flags import ROW_CHECKS  # filled as the modules above import their checks
 
 __all__ = [
     "REGISTRY",
+    "ROW_CHECKS",
     "Context",
     "Expectation",
     "dialogues",
