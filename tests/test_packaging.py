@@ -19,7 +19,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     source = tmp_path_factory.mktemp("source")  # build outside the work tree: no build/ left in it
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, source / name)
-    for name in ("src", "expectations"):
+    for name in ("src", "expectations", "docs"):
         shutil.copytree(
             ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info")
         )
@@ -48,6 +48,8 @@ def test_wheel_contains_suites_schema_and_report_template(wheel: Path) -> None:
         assert f"synthgate/suites/{suite.name}" in names
     assert "synthgate/schemas/result.schema.json" in names
     assert "synthgate/report/templates/report.html.j2" in names
+    assert "synthgate/docs/expectations.md" in names  # the report embeds its sections
+    assert "synthgate/docs/FINDINGS.md" in names
 
 
 def test_installed_wheel_validates_from_another_directory(wheel: Path, tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ import math
 import re
 from typing import Any
 
+from synthgate.comparisons import DIRECTIONS
 from synthgate.expectations import REGISTRY
 from synthgate.result import ExpectationResult
 
@@ -181,33 +182,90 @@ def ratio(result: ExpectationResult) -> str:
     return f"{times:.2g} times {word}" if times < 10 else f"{times:,.0f} times {word}"
 
 
-def explain(result: ExpectationResult) -> str:
-    """What was seen, in plain words: the value against the reference or the bounds.
+SIZES = {"cohens_h": (0.2, 0.5, 0.8), "cohens_d": (0.2, 0.5, 0.8), "cohens_q": (0.1, 0.3, 0.5)}
+"""Cohen's (1988) conventions for a small, medium and large effect."""
 
-    E.g. ``45.6% vs 1.38% in the reference (33 times as high); effect size h 1.25, allowed ≤ 0.2``.
+
+def _size(statistic: str, bound: float) -> str:
+    small, medium, large = SIZES[statistic]
+    if bound < small:
+        return "a smaller than small"
+    if bound < medium:
+        return "a small"
+    return "a medium" if bound < large else "a large"
+
+
+ALLOWED_WORDS = {
+    "difference": (
+        "within {x} of the reference",
+        "at most {x} above the reference",
+        "at most {x} below the reference",
+    ),
+    "log_ratio": (
+        "within {x} times the reference, either way",
+        "at most {x} times the reference",
+        "at most {x} times lower than the reference",
+    ),
+    "effect": (
+        "no more than {x} difference from the reference",
+        "no more than {x} increase over the reference",
+        "no more than {x} decrease from the reference",
+    ),
+}
+"""What a comparison allows, by direction (both, higher, lower), in words."""
+
+
+def allowed_in_words(comparison: dict[str, Any]) -> str:
+    """What the comparison allows, without its statistic's name: ``at most 0.1 below the
+    reference``, ``no more than a small increase over the reference``."""
+    statistic, bound = comparison["statistic"], float(comparison["max"])
+    if statistic == "jsd":
+        return f"label distributions at most {number(bound)} bits apart"
+    if statistic == "ks":
+        return f"distributions at most {number(bound)} apart (largest gap between their shares)"
+    key, x = statistic, number(bound)
+    if statistic == "log_ratio":
+        x = f"{2**bound:.2g}"
+    elif statistic in SIZES:
+        key, x = "effect", _size(statistic, bound)
+    words = ALLOWED_WORDS[key][DIRECTIONS.index(comparison.get("direction", "both"))]
+    return words.format(x=x)
+
+
+def explain(result: ExpectationResult, technical: bool = True) -> str:
+    """What was seen against the reference and what is allowed, in one sentence.
+
+    ``45.6% vs 1.38% in the reference (33 times as high); effect size h 1.25, allowed ≤ 0.2
+    (p < 0.001)``; without ``technical``, no statistic is named (for the people who own the
+    data): ``...; allowed: no more than a small increase over the reference``.
     """
     if result.success is None:
         return f"not checked: {result.reason or 'could not be measured'}"
-    obs = value(result, result.observed)
-    c = result.comparison
-    if c and result.reference is not None and c["statistic"] not in UNSIGNED:
-        text = f"{obs} vs {value(result, result.reference)} in the reference"
+    text = value(result, result.observed)
+    if result.subject:
+        text += f" ({result.subject})"
+    if result.reference is not None:
+        text += f" vs {value(result, result.reference)} in the reference"
         times = ratio(result)
         text += f" ({times})" if times else ""
-    elif c:
-        text = f"{obs} (reference {value(result, result.reference)})"
-    else:
-        text = obs
-    if c:
+    c = result.comparison
+    if c and technical:
         name = STATISTICS.get(c["statistic"], c["statistic"])
         text += f"; {name} {number(c['value'])}, allowed {allowed(c)}"
-        if c.get("p_value") is not None:
-            text += f" ({p_value(c['p_value'])})"
-        if c.get("passed") and result.success is False:
-            text += f"; outside the bounds {limits(result)}, which the reference meets"
+        text += f" ({p_value(c['p_value'])})" if c.get("p_value") is not None else ""
+    elif c:
+        text += f"; allowed: {allowed_in_words(c)}"
     elif limits(result):
         text += f"; allowed {limits(result)}"
+    if c and c.get("passed") and result.success is False:
+        text += f"; outside the bounds {limits(result)}, which the reference meets"
     return text
+
+
+def measures(result: ExpectationResult) -> str:
+    """What the expectation measures, in one sentence (its docstring's first paragraph)."""
+    cls = REGISTRY.get(result.expectation)
+    return cls.doc().replace("``", "") if cls is not None else ""
 
 
 def headline(result: ExpectationResult) -> str:
