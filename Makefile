@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint browser bench clean
+.PHONY: demo test lint browser bench clean fuzz
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,8 @@ demo: $(STAMP)
 	echo "demo: exit code $$status (1 = failed: this sample repeats five templates, as it should)"
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench fuzz
+	$(BIN)/ruff format --check src tests bench fuzz
 	$(BIN)/mypy
 
 test: lint browser
@@ -34,6 +34,15 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "make: chromium is missing (apt-get install chromium as root); its test will skip"; fi; }
+
+# Coverage-guided fuzzing of the loaders and the suite parser (not part of `make test`).
+# FUZZ_SECONDS=600 make fuzz; findings land in .fuzz/ (crash-*, timeout-*, oom-*).
+FUZZ_SECONDS ?= 600
+fuzz: $(STAMP)
+	@$(BIN)/python -c "import atheris" 2>/dev/null || $(BIN)/python -m pip install --quiet atheris
+	@mkdir -p .fuzz/corpus
+	$(BIN)/python fuzz/fuzz_inputs.py -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+	  -rss_limit_mb=3072 -max_len=65536 -artifact_prefix=.fuzz/ .fuzz/corpus fuzz/seeds
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
