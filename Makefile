@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed-stamp
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --quiet -e '.[dev,gx]'
 	touch $(STAMP)
 
 demo: $(STAMP)

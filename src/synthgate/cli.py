@@ -13,6 +13,7 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
+from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TimeRemainingColumn
@@ -127,6 +128,7 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print only what failed (one line each) and the verdict",
     )
+    _add_gx_options(run, sub)
 
     cal = sub.add_parser("calibrate", help="derive a suite's bounds from human data")
     _add_data_options(cal)
@@ -143,6 +145,56 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("suites", help="list the built-in suites")
     sub.add_parser("expectations", help="list every expectation with its documentation")
     return parser
+
+
+# --- Great Expectations (synthgate.gx is imported only when used) ----------------------------
+
+
+def _add_gx_options(run: argparse.ArgumentParser, sub: argparse._SubParsersAction) -> None:
+    run.add_argument(
+        "--gx", action="store_true", help="run the suite as a Great Expectations checkpoint"
+    )
+    gx_dir: dict[str, Any] = {
+        "default": "gx",
+        "metavar": "DIR",
+        "help": "the GX project (default ./gx)",
+    }
+    run.add_argument("--gx-dir", **gx_dir)
+    gx = sub.add_parser("gx", help="Great Expectations: export a suite")
+    export = gx.add_subparsers(dest="gx_command", required=True, parser_class=_Parser).add_parser(
+        "export", help="write a suite as a GX expectation suite (and its checkpoint)"
+    )
+    export.add_argument("--suite", required=True, help="built-in suite name or suite YAML")
+    export.add_argument("--reference", help="human dataset whose values the suite embeds")
+    for option in ("--map", "--reference-map"):
+        export.add_argument(option, action="append", default=[], metavar="ROLE=COLUMN")
+    for option in ("--allowed-labels", "--choice-codes", "--reference-choice-codes"):
+        export.add_argument(option)
+    export.add_argument("--gx-dir", **gx_dir)
+
+
+def _gx(
+    args: argparse.Namespace,
+    console: Console,
+    suite: str | None = None,
+    mapping: dict[str, str] | None = None,
+) -> int:
+    try:
+        from synthgate.gx import cli as gx_cli
+    except ImportError as error:
+        raise SynthgateError(
+            f"Great Expectations is not installed ({error}): pip install 'synthgate[gx]'"
+        ) from None
+    if args.command == "gx":
+        return gx_cli.export(args, _codings(args), console)
+    if args.json or args.report or args.summary or args.clean:
+        raise SynthgateError(
+            "--gx writes GX Data Docs; --json, --report, --summary and --clean run without --gx"
+        )
+    return gx_cli.validate(args, suite or args.suite, mapping or {}, _codings(args), console)
+
+
+# ------------------------------------------------------------------------------------------
 
 
 def _codings(args: argparse.Namespace) -> Codings:
@@ -183,6 +235,8 @@ def _validate(args: argparse.Namespace, console: Console) -> int:
         inference = infer_suite(Dataset(args.data).columns, args.data)
         suite, mapping = inference.suite, {**inference.mapping, **mapping}
         print(f"synthgate: {plain(inference.describe())}", file=sys.stderr)
+    if args.gx:
+        return _gx(args, console, suite, mapping)
     with Progress(
         "[progress.description]{task.description}",
         BarColumn(),
@@ -303,6 +357,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _validate(args, console)
         if args.command == "calibrate":
             return _calibrate(args, console)
+        if args.command == "gx":
+            return _gx(args, console)
         if args.command == "suites":
             return _list_suites(console)
         return _list_expectations(console)

@@ -193,6 +193,18 @@ def expectation_values(expectation: Expectation, values: dict[Metric, Any]) -> d
     return {name: values[metric] for name, metric in expectation.metrics().items()}
 
 
+def measure_reference(
+    dataset: Dataset, columns: dict[str, str], metrics: set[Metric]
+) -> tuple[dict[Metric, Any], dict[str, Any]]:
+    """The values of ``metrics`` on a reference dataset (one scope), and what was read."""
+    needed = {role for m in metrics for role in m.roles}
+    if "turns" in needed:
+        needed |= set(LONG_FORMAT) if "dialogue_id" in columns else set()
+    states = States(metrics, None)
+    info = _read(dataset, {r: c for r, c in columns.items() if r in needed}, states, None)
+    return states.values().get(None, {}), info
+
+
 def validate(
     data: str | os.PathLike[str] | Any,
     suite: str | Suite,
@@ -234,13 +246,9 @@ def validate(
     ref_values: dict[Metric, Any] = {}
     reference_info = None
     if ref_dataset is not None and plan.reference_metrics:
-        needed = {role for m in plan.reference_metrics for role in m.roles}
-        if "turns" in needed:
-            needed |= set(LONG_FORMAT) if "dialogue_id" in ref_columns else set()
-        ref_states = States(plan.reference_metrics, None)
-        read = {r: c for r, c in ref_columns.items() if r in needed}
-        reference_info = _read(ref_dataset, read, ref_states, None)
-        ref_values = ref_states.values().get(None, {})
+        ref_values, reference_info = measure_reference(
+            ref_dataset, ref_columns, plan.reference_metrics
+        )
 
     context = Context(codings or Codings())
     results: list[ExpectationResult] = []
@@ -253,6 +261,28 @@ def validate(
     return ValidationResult(suite.name, dataset_info, results, reference_info, max_unreadable)
 
 
+def observe_entry(
+    entry: Entry,
+    plan: Plan,
+    values: dict[Metric, Any],
+    ref_values: dict[Metric, Any],
+    context: Context,
+) -> tuple[Observation, Observation | None]:
+    """What ``entry`` observed on the data and, when it has one, on its reference (the paired
+    column's metrics in ``values``, or a reference dataset's in ``ref_values``)."""
+    expectation = entry.expectation
+    missing = plan.missing(expectation)
+    if missing:
+        reason = f"role {missing[0]!r} is not mapped to a column (use --map {missing[0]}=COLUMN)"
+        return Observation(None, reason=reason), None
+    reference = None
+    if entry.id in plan.paired:
+        reference = expectation_values(plan.paired[entry.id], values)
+    elif entry.id in plan.unpaired:
+        reference = expectation_values(expectation, ref_values)
+    return expectation.observe(expectation_values(expectation, values), reference, context)
+
+
 def _judge(
     entry: Entry,
     plan: Plan,
@@ -262,22 +292,12 @@ def _judge(
     scope: str | None,
     context: Context,
 ) -> ExpectationResult:
-    expectation = entry.expectation
-    missing = plan.missing(expectation)
-    if missing:
-        reason = f"role {missing[0]!r} is not mapped to a column (use --map {missing[0]}=COLUMN)"
-        return entry.result(Observation(None, reason=reason), None, columns, scope)
-    reference = None
-    if entry.id in plan.paired:
-        reference = expectation_values(plan.paired[entry.id], values)
-    elif entry.id in plan.unpaired:
-        reference = expectation_values(expectation, ref_values)
-    observation, ref_observation = expectation.observe(
-        expectation_values(expectation, values), reference, context
-    )
+    observation, ref_observation = observe_entry(entry, plan, values, ref_values, context)
     note = None
-    if reference is None and entry.compare and plan.reference_available is not None:
-        lacking = plan.missing(expectation, plan.reference_available)
+    measured = not plan.missing(entry.expectation)
+    compared = entry.id in plan.paired or entry.id in plan.unpaired
+    if measured and not compared and entry.compare and plan.reference_available is not None:
+        lacking = plan.missing(entry.expectation, plan.reference_available)
         note = (
             f"not compared: the reference has no column for role {lacking[0]!r} "
             f"(use --reference-map {lacking[0]}=COLUMN); judged by bounds"
