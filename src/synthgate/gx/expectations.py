@@ -184,6 +184,9 @@ class SynthgateExpectation(BatchExpectation):
         if details["status"] == "skipped":
             return _text("skipped: $reason", {"reason": str(details["reason"])})
         template, params = "$observed", {"observed": number(details["observed"])}
+        if details.get("subject"):
+            template += " ($subject)"
+            params["subject"] = str(details["subject"])
         if details.get("interval") and details["interval"][0] is not None:
             template += " (95% interval $low to $high)"
             params.update(low=number(details["interval"][0]), high=number(details["interval"][1]))
@@ -200,7 +203,7 @@ class SynthgateExpectation(BatchExpectation):
             if comparison.get("p_value") is not None:
                 template += " (p = $p)"
                 params["p"] = f"{comparison['p_value']:.2g}"
-        note = details.get("details", {}).get("reference_note")
+        note = details.get("note")
         if note:
             template += "; $note"
             params["note"] = str(note)
