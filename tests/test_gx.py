@@ -23,7 +23,7 @@ from synthgate.describe import SUBJECTS, sentence
 from synthgate.embed import decode
 from synthgate.errors import SynthgateError
 from synthgate.expectations import REGISTRY
-from synthgate.suite import load_suite
+from synthgate.suite import builtin_suites, load_suite
 
 gx = pytest.importorskip("synthgate.gx", reason="Great Expectations is not installed")
 
@@ -242,3 +242,19 @@ def test_gx_cli_input_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixtur
     missing = tmp_path / "missing.jsonl"
     assert main(["validate", str(missing), "--suite", "instructions", "--gx"]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_the_repository_gx_project_holds_every_builtin_suite_as_exported(tmp_path: Path) -> None:
+    project = Path(__file__).resolve().parents[1] / "gx"
+    ctx = gx.context(project)
+    for name in builtin_suites():
+        assert main(["gx", "export", "--suite", name, "--gx-dir", str(tmp_path / "gx")]) == 0
+        fresh = json.loads((tmp_path / "gx" / "expectations" / f"{name}.json").read_text("utf-8"))
+        stored = json.loads((project / "expectations" / f"{name}.json").read_text("utf-8"))
+        assert stored["expectations"] == fresh["expectations"], (
+            f"gx/ is stale: run synthgate gx export --suite {name} --gx-dir gx"
+        )
+        checkpoint = ctx.checkpoints.get(name)
+        assert len(checkpoint.validation_definitions[0].suite.expectations) == len(
+            load_suite(name).entries
+        )

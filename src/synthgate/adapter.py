@@ -42,6 +42,8 @@ class Spec:
     bounds: dict[str, float | None] = field(default_factory=dict)
     compare: dict[str, Any] | None = None
     severity: str = "error"
+    reference_severity: str | None = None
+    """The severity when judged against a reference, when it differs (``Entry``)."""
     id: str | None = None
     codings: dict[str, Any] = field(default_factory=dict)
     reference: dict[str, Any] | None = None
@@ -54,7 +56,9 @@ class Spec:
             "params": self.params,
             "bounds": {k: v for k, v in self.bounds.items() if v is not None},
             "compare": self.compare,
-            "severity": self.severity,
+            "severity": {"alone": self.severity, "reference": self.reference_severity}
+            if self.reference_severity
+            else self.severity,
             **({"id": self.id} if self.id else {}),
         }
         return _parse_entry(raw, f"expectation {self.id or self.expectation}")
@@ -94,6 +98,7 @@ def specs(
                 bounds={k: v for k, v in entry.bounds.items() if v is not None},
                 compare=dict(entry.compare) if entry.compare else None,
                 severity=entry.severity,
+                reference_severity=entry.reference_severity,
                 id=entry.id,
                 codings=coded,
                 reference={"source": reference_source, "values": values}
@@ -119,6 +124,8 @@ def _codings(codings: Codings) -> dict[str, Any]:
         out["allowed_labels"] = list(codings.allowed_labels)
     if codings.reference_choice_codes is not None:
         out["reference_choice_codes"] = dict(codings.reference_choice_codes)
+    if codings.pair_order != Codings().pair_order:
+        out["pair_order"] = codings.pair_order
     return out
 
 

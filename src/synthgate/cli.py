@@ -170,6 +170,7 @@ def _add_gx_options(run: argparse.ArgumentParser, sub: argparse._SubParsersActio
         export.add_argument(option, action="append", default=[], metavar="ROLE=COLUMN")
     for option in ("--allowed-labels", "--choice-codes", "--reference-choice-codes"):
         export.add_argument(option)
+    export.add_argument("--order", choices=PAIR_ORDERS, default="unknown")
     export.add_argument("--gx-dir", **gx_dir)
 
 

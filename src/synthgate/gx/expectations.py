@@ -84,6 +84,9 @@ class SynthgateExpectation(BatchExpectation):
     codings: dict[str, Any] = pydantic.Field(default_factory=dict)
     reference: dict[str, Any] | None = None
     synthgate_id: str | None = None
+    synthgate_severity: dict[str, str] | None = None
+    """``{alone: ..., reference: ...}`` when the severity depends on whether a reference is
+    compared; GX's own ``severity`` is then the one of the mode the suite was exported for."""
 
     metric_dependencies: ClassVar[tuple[str, ...]] = (METRIC,)
     success_keys: ClassVar[tuple[str, ...]] = (
@@ -95,6 +98,7 @@ class SynthgateExpectation(BatchExpectation):
         "codings",
         "reference",
         "synthgate_id",
+        "synthgate_severity",
     )
 
     @classmethod
@@ -110,7 +114,14 @@ class SynthgateExpectation(BatchExpectation):
             columns=dict(self.columns),
             bounds={"min": self.min_value, "max": self.max_value},
             compare=dict(self.compare) if self.compare else None,
-            severity="warning" if str(self.severity.value) != "critical" else "error",
+            severity=self.synthgate_severity["alone"]
+            if self.synthgate_severity
+            else "warning"
+            if str(self.severity.value) != "critical"
+            else "error",
+            reference_severity=self.synthgate_severity["reference"]
+            if self.synthgate_severity
+            else None,
             id=self.synthgate_id,
             codings=dict(self.codings),
             reference=self.reference,
@@ -166,7 +177,7 @@ class SynthgateExpectation(BatchExpectation):
         if spec.reference:
             template += " Reference: $reference_source."
             params["reference_source"] = str(spec.reference.get("source") or "embedded")
-        if spec.severity == "warning":
+        if SEVERITY[_mode_severity(spec)] == "warning":
             template += " (warning)"
         return [_text(template, params)]
 
@@ -275,6 +286,11 @@ CLASSES: dict[str, type[SynthgateExpectation]] = {
 globals().update({c.__name__: c for c in CLASSES.values()})
 
 
+def _mode_severity(spec: adapter.Spec) -> str:
+    """The severity of the mode the spec is in: with an embedded reference, the compared one."""
+    return (spec.reference_severity or spec.severity) if spec.reference else spec.severity
+
+
 def expectation(spec: adapter.Spec) -> SynthgateExpectation:
     """The GX expectation for a spec; parameters equal to their default are left out."""
     bounds = spec.bounds
@@ -287,7 +303,10 @@ def expectation(spec: adapter.Spec) -> SynthgateExpectation:
         "codings": spec.codings,
         "reference": spec.reference,
         "synthgate_id": spec.id,
-        "severity": SEVERITY[spec.severity],
+        "severity": SEVERITY[_mode_severity(spec)],
+        "synthgate_severity": {"alone": spec.severity, "reference": spec.reference_severity}
+        if spec.reference_severity
+        else None,
     }
     for key in ("min_value", "max_value"):
         if kwargs[key] is not None and not math.isfinite(kwargs[key]):
