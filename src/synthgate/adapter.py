@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from synthgate.embed import decode, encode
+from synthgate.engine import LocalEngine, MetricPlan
 from synthgate.expectations import Context
 from synthgate.loaders import Dataset
 from synthgate.metrics import Metric
@@ -21,7 +22,6 @@ from synthgate.result import ExpectationResult
 from synthgate.roles import Codings
 from synthgate.runner import (
     Plan,
-    States,
     _read,
     available_roles,
     measure_reference,
@@ -159,15 +159,16 @@ def observe(frame: Any, spec: Spec) -> tuple[Observation, Observation | None, di
     plan = Plan(
         [entry], available_roles(columns), set(entry.expectation.roles) if embedded else None
     )
-    states = States(plan.data_metrics, None)
-    info = _read(dataset, columns, states, None)
+    values, info = _read(
+        LocalEngine(), MetricPlan(frozenset(plan.data_metrics), columns), dataset, None
+    )
     ref_values: dict[Metric, Any] = {}
     if embedded is not None:
         ref_values = {
             metric: decode(embedded[name]) for name, metric in entry.expectation.metrics().items()
         }
     observation, reference = observe_entry(
-        entry, plan, states.values().get(None, {}), ref_values, spec.context
+        entry, plan, values.get(None, {}), ref_values, spec.context
     )
     return observation, reference, info
 

@@ -1,4 +1,10 @@
-"""A batch of rows after loading: values by role, with their row numbers in the source.
+"""A batch of rows after loading: values by role, with each row's identity in the source.
+
+A row has two names. Its *id* is the record's 0-based index in the source (the same record has
+the same id in JSON Lines, JSON, CSV, Parquet, ``save_to_disk`` and a DataFrame): seeded samples
+and every "which rows come first" choice are keyed on it, so no value depends on the format,
+the batch size or the order in which partitions are processed. Its *row* is what messages and
+examples show (the line number in JSON Lines and CSV, the 1-based position otherwise).
 
 Every value is checked against its role here, once, so metrics can trust their inputs: a row
 whose value has the wrong type is taken out of the batch and reported as unreadable.
@@ -42,10 +48,16 @@ def group_name(value: Any) -> str:
 
 @dataclass
 class Batch:
-    """Rows of one chunk. ``rows[i]`` is the source row (line number for JSONL/CSV) of index i."""
+    """Rows of one chunk: ``rows[i]`` names row i in messages (line number for JSONL/CSV),
+    ``ids[i]`` is its record index in the source (``rows`` when not given)."""
 
     rows: list[int]
     columns: dict[str, list[Any]] = field(default_factory=dict)
+    ids: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.ids:
+            self.ids = list(self.rows)
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -55,6 +67,7 @@ class Batch:
         return Batch(
             [self.rows[i] for i in indices],
             {role: [values[i] for i in indices] for role, values in self.columns.items()},
+            [self.ids[i] for i in indices],
         )
 
     def texts(self, role: str) -> Iterator[tuple[int, int, str]]:
@@ -62,13 +75,20 @@ class Batch:
 
         For ``turns`` every utterance is a text and ``position`` its turn index; otherwise 0.
         """
-        for row, value in zip(self.rows, self.columns[role], strict=True):
+        for _, row, position, text in self.keyed_texts(role):
+            yield row, position, text
+
+    def keyed_texts(self, role: str) -> Iterator[tuple[int, int, int, str]]:
+        """``(id, row, position, text)``: ``texts`` with each row's id, to key samples on."""
+        for ident, row, value in zip(self.ids, self.rows, self.columns[role], strict=True):
             if role == "turns":
                 yield from (
-                    (row, i, text) for i, (_, text) in enumerate(value) if text and text.strip()
+                    (ident, row, i, text)
+                    for i, (_, text) in enumerate(value)
+                    if text and text.strip()
                 )
             elif value and value.strip():
-                yield row, 0, value
+                yield ident, row, 0, value
 
     def groups(self, role: str) -> Iterator[tuple[str, Batch]]:
         """Split the batch by the value of ``role`` (e.g. one sub-batch per generator model)."""
@@ -167,12 +187,13 @@ def check_value(role: str, value: Any) -> Any:
 
 
 def build_batch(
-    rows: list[int], data: dict[str, list[Any]], columns: dict[str, str]
+    rows: list[int], data: dict[str, list[Any]], columns: dict[str, str], ids: list[int]
 ) -> tuple[Batch, list[tuple[int, str]]]:
     """Check raw column values against their roles.
 
-    ``data`` holds raw values by column name, ``columns`` maps role to column name. Returns the
-    batch of rows that fit and ``(row, reason)`` for every row that does not.
+    ``data`` holds raw values by column name, ``columns`` maps role to column name; ``rows`` and
+    ``ids`` name each row (see ``Batch``). Returns the batch of rows that fit and
+    ``(row, reason)`` for every row that does not.
     """
     checked: dict[str, list[Any]] = {}
     bad: dict[int, str] = {}
@@ -185,7 +206,7 @@ def build_batch(
                 out.append(None)
                 bad.setdefault(i, f"column {column!r} {error}")
         checked[role] = out
-    batch = Batch(rows, checked)
+    batch = Batch(rows, checked, ids)
     if not bad:
         return batch, []
     keep = [i for i in range(len(rows)) if i not in bad]

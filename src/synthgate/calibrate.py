@@ -1,7 +1,9 @@
 """Derive a suite's bounds from human data: ``synthgate calibrate``.
 
-The human data is split at random into two disjoint halves, ``replicates`` times (seeded).
-For an entry judged by bounds, each half gives one value of the metric at half the data's
+The human data is split at random into two disjoint halves, ``replicates`` times (seeded):
+each row falls in one half or the other by a seeded hash of its row id, so the data is read
+once, in batches, and memory holds the metric states of the halves, never the rows. For an
+entry judged by bounds, each half gives one value of the metric at about half the data's
 size; the new ``min`` is the ``percentile``-th and the new ``max`` the (100 - ``percentile``)-th
 percentile of those values (only the bounds the entry already has are replaced). For an entry
 with a reference comparison, the statistic between the two halves of each split is its
@@ -26,14 +28,15 @@ from typing import Any
 
 import numpy as np
 
-from synthgate.batch import Batch
 from synthgate.comparisons import compare
+from synthgate.engine import States
 from synthgate.errors import InputError
 from synthgate.expectations import Context
 from synthgate.loaders import Dataset
 from synthgate.observation import Observation
 from synthgate.roles import Codings
-from synthgate.runner import Plan, States, available_roles, expectation_values, resolve_columns
+from synthgate.runner import Plan, available_roles, expectation_values, resolve_columns
+from synthgate.sampling import row_priority
 from synthgate.suite import Entry, Suite, load_suite
 
 
@@ -53,22 +56,10 @@ class Calibration:
     def to_yaml(self) -> str:
         header = (
             f"# Calibrated by `synthgate calibrate` on {self.source} ({self.rows:,} rows): "
-            f"{self.replicates} random splits into halves of {self.half:,} rows, "
+            f"{self.replicates} random splits into halves of about {self.half:,} rows, "
             f"percentile {self.percentile:g}.\n"
         )
         return header + self.suite.to_yaml(self.overrides)
-
-
-def _concat(batches: list[Batch]) -> Batch:
-    rows = [row for b in batches for row in b.rows]
-    roles = batches[0].columns if batches else {}
-    return Batch(rows, {role: [v for b in batches for v in b.columns[role]] for role in roles})
-
-
-def _measure(plan: Plan, batch: Batch) -> dict[Any, Any]:
-    states = States(plan.data_metrics, None)
-    states.feed(batch)
-    return states.values()[None]
 
 
 def _bound(entry: Entry, observations: list[Observation], percentile: float) -> dict[str, float]:
@@ -110,23 +101,25 @@ def calibrate(
     dataset = Dataset(data)
     columns = {r: c for r, c in resolve_columns(suite, dataset, mapping).items() if r != "group"}
     plan = Plan(list(suite.entries), available_roles(columns))
-    whole = _concat([batch for batch, _ in dataset.batches(columns)])
-    if len(whole) < 20:
-        raise InputError(
-            f"{dataset.name}: {len(whole)} readable rows; calibration needs at least 20"
-        )
-    half = len(whole) // 2
     rng = random.Random(seed)
-    result = Calibration(suite, dataset.name, len(whole), half, replicates, percentile)
+    seeds = [rng.getrandbits(32) for _ in range(replicates)]
+    halves = [(States(plan.data_metrics, None), States(plan.data_metrics, None)) for _ in seeds]
+    rows = 0
+    for batch, _ in dataset.batches(columns):
+        rows += len(batch)
+        for split, pair in zip(seeds, halves, strict=True):
+            sides = (row_priority(batch.ids, split) & 1).tolist()
+            for side, states in enumerate(pair):
+                states.feed(batch.take([i for i, s in enumerate(sides) if s == side]))
+    if rows < 20:
+        raise InputError(f"{dataset.name}: {rows} readable rows; calibration needs at least 20")
+    result = Calibration(suite, dataset.name, rows, rows // 2, replicates, percentile)
     context = Context(codings or Codings())
     bound_values: dict[str, list[Observation]] = {e.id: [] for e in suite.entries}
     sizes: dict[str, list[int]] = {e.id: [] for e in suite.entries}
     statistics: dict[str, list[float]] = {e.id: [] for e in suite.entries}
-    for _ in range(replicates):
-        order = list(range(len(whole)))
-        rng.shuffle(order)
-        left = _measure(plan, whole.take(sorted(order[:half])))
-        right = _measure(plan, whole.take(sorted(order[half : 2 * half])))
+    for left_half, right_half in halves:
+        left, right = left_half.values()[None], right_half.values()[None]
         for entry in suite.entries:
             if plan.missing(entry.expectation):
                 continue

@@ -116,6 +116,13 @@ def _parser() -> argparse.ArgumentParser:
         metavar="OUT",
         help="write the other rows here, with synthgate_reasons (needs --clean)",
     )
+    run.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="compute metrics in N processes (partitions merged; the same result; default 1)",
+    )
     run.add_argument("--json", metavar="OUT", help="write the result as JSON")
     run.add_argument("--report", metavar="OUT.html", help="write the HTML report")
     run.add_argument(
@@ -256,6 +263,7 @@ def _validate(args: argparse.Namespace, console: Console) -> int:
             codings=codings,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
             max_unreadable=args.max_unreadable,
+            workers=args.workers,
         )
     counts = None
     if args.clean:

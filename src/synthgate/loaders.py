@@ -6,7 +6,9 @@ raw column values in chunks with their row numbers; ``Dataset.batches`` checks t
 against their roles (``batch.build_batch``). A row that cannot be read (broken JSON, bytes that
 are not UTF-8, a value of the wrong type) is recorded with its row number and reason; it is
 never dropped silently. Row numbers are line numbers for JSON Lines and CSV (the header is
-line 1), and 1-based positions for the other formats.
+line 1), and 1-based positions for the other formats; they name rows in messages. A row's id is
+its record's 0-based index in the source, the same in every format (``batch.Batch``): blank
+lines are not records, unreadable ones are.
 
 JSON Lines, JSON and CSV may be compressed (``.gz``, ``.bz2``, ``.zst``: Arrow's compressed
 streams) and may start with a UTF-8 byte order mark; ``-`` reads standard input and a named pipe
@@ -59,12 +61,14 @@ _BOM = b"\xef\xbb\xbf"
 
 @dataclass
 class Chunk:
-    """Raw values by column name for some rows, and the rows that could not be parsed at all."""
+    """Raw values by column name for some rows (named by ``rows``, identified by ``ids``), and
+    the rows that could not be parsed at all."""
 
     rows: list[int]
     data: dict[str, list[Any]]
     errors: list[tuple[int, str]] = field(default_factory=list)
     progress: int = 0
+    ids: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -252,11 +256,12 @@ def _chunks_from_records(
     records: Iterator[tuple[int, dict[str, Any] | str, int]], columns: list[str], size: int
 ) -> Iterator[Chunk]:
     chunk = Chunk([], {c: [] for c in columns})
-    for number, record, position in records:
+    for index, (number, record, position) in enumerate(records):
         if isinstance(record, str):
             chunk.errors.append((number, record))
         else:
             chunk.rows.append(number)
+            chunk.ids.append(index)
             _take(record, columns, chunk.data)
         chunk.progress = position
         if len(chunk.rows) >= size:
@@ -359,14 +364,15 @@ def _arrow_chunks(batches: Iterator[pa.RecordBatch], columns: list[str]) -> Iter
         rows = list(range(first, first + record_batch.num_rows))
         first += record_batch.num_rows
         data = {c: record_batch.column(c).to_pylist() for c in columns}
-        yield Chunk(rows, data, progress=first - 1)
+        yield Chunk(rows, data, progress=first - 1, ids=[row - 1 for row in rows])
 
 
 def _dataframe_chunks(frame: Any, columns: list[str], size: int) -> Iterator[Chunk]:
     for start in range(0, len(frame), size):
         part = frame.iloc[start : start + size]
-        rows = list(range(start + 1, start + len(part) + 1))
-        yield Chunk(rows, {c: part[c].tolist() for c in columns}, progress=start + len(part))
+        ids = list(range(start, start + len(part)))
+        data = {c: part[c].tolist() for c in columns}
+        yield Chunk([i + 1 for i in ids], data, progress=start + len(part), ids=ids)
 
 
 # --- datasets -----------------------------------------------------------------------------
@@ -597,7 +603,7 @@ class Dataset:
             }
             columns["turns"] = "turns"
         for chunk in self._guarded(chunks):
-            batch, errors = build_batch(chunk.rows, chunk.data, columns)
+            batch, errors = build_batch(chunk.rows, chunk.data, columns, chunk.ids)
             errors = sorted(chunk.errors + errors)
             self.unreadable.add(errors)
             self.rows_read += len(chunk.rows) + len(chunk.errors)
@@ -616,7 +622,8 @@ def assemble_dialogues(chunks: Iterator[Chunk], columns: dict[str, str]) -> Iter
     """Long format to one row per dialogue: consecutive rows with one ``dialogue_id`` are its turns.
 
     A dialogue's rows must stand together; a ``dialogue_id`` that comes back after another
-    dialogue started is reported as unreadable rather than merged out of order.
+    dialogue started is reported as unreadable rather than merged out of order. A dialogue is
+    named (and identified) by its first row.
     """
     id_col, speaker_col, text_col = columns["dialogue_id"], columns["speaker"], columns["text"]
     extra = [c for r, c in columns.items() if r not in ("dialogue_id", "speaker", "text")]
@@ -625,7 +632,7 @@ def assemble_dialogues(chunks: Iterator[Chunk], columns: dict[str, str]) -> Iter
     pending = Chunk([], {"turns": [], **{c: [] for c in extra}})
     for chunk in chunks:
         pending.errors.extend(chunk.errors)
-        for i, row in enumerate(chunk.rows):
+        for i, (row, ident) in enumerate(zip(chunk.rows, chunk.ids, strict=True)):
             key = chunk.data[id_col][i]
             turn = {"speaker": chunk.data[speaker_col][i], "text": chunk.data[text_col][i]}
             if key == current:
@@ -637,6 +644,7 @@ def assemble_dialogues(chunks: Iterator[Chunk], columns: dict[str, str]) -> Iter
             seen.add(key)
             current = key
             pending.rows.append(row)
+            pending.ids.append(ident)
             pending.data["turns"].append([turn])
             for column in extra:
                 pending.data[column].append(chunk.data[column][i])
@@ -644,8 +652,11 @@ def assemble_dialogues(chunks: Iterator[Chunk], columns: dict[str, str]) -> Iter
         if len(pending.rows) > 1:  # the last dialogue may continue in the next chunk
             last = {c: values[-1] for c, values in pending.data.items()}
             rows, data = pending.rows[:-1], {c: values[:-1] for c, values in pending.data.items()}
-            yield Chunk(rows, data, pending.errors, pending.progress)
+            yield Chunk(rows, data, pending.errors, pending.progress, pending.ids[:-1])
             pending = Chunk(
-                [pending.rows[-1]], {c: [v] for c, v in last.items()}, progress=pending.progress
+                [pending.rows[-1]],
+                {c: [v] for c, v in last.items()},
+                progress=pending.progress,
+                ids=pending.ids[-1:],
             )
     yield pending

@@ -1,6 +1,7 @@
-"""Run a suite over a dataset: one pass over its batches computes every metric of the suite.
+"""Run a suite over a dataset: an engine (``synthgate.engine``) computes every metric of the
+suite in one pass over its batches (or in partitions, with ``workers``).
 
-States are kept per scope: ``None`` for the whole dataset, and one per value of the ``group``
+Values are kept per scope: ``None`` for the whole dataset, and one per value of the ``group``
 role when it is mapped, so each group gets its own verdict beside the overall one. A reference
 (the paired human column, or a reference dataset read with the same roles) is measured with
 the same metrics and handed to each expectation beside the data's values.
@@ -9,11 +10,10 @@ the same metrics and handed to each expectation beside the data's values.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from synthgate.batch import Batch
+from synthgate.engine import Engine, LocalEngine, MetricPlan, Progress, engine_for
 from synthgate.errors import InputError
 from synthgate.expectations import Context, Expectation
 from synthgate.loaders import Dataset
@@ -22,9 +22,6 @@ from synthgate.observation import Observation
 from synthgate.result import ExpectationResult, ValidationResult
 from synthgate.roles import Codings
 from synthgate.suite import Entry, Suite, load_suite
-
-Progress = Callable[[int, int], None]
-"""Called with (done, total) as the data is read; units are bytes or rows, per format."""
 
 
 def resolve_columns(
@@ -125,48 +122,12 @@ class Plan:
         return [role for role in expectation.roles if role not in roles]
 
 
-MAX_GROUPS = 200
-"""Each group keeps its own metric states, so groups are few by design."""
-
-
-class States:
-    """Metric states by scope, fed batch by batch."""
-
-    def __init__(self, metrics: set[Metric], group_role: str | None):
-        self.metrics = metrics
-        self.group_role = group_role
-        self.states: dict[str | None, dict[Metric, Any]] = {}
-
-    def _update(self, scope: str | None, batch: Batch) -> None:
-        if scope not in self.states and len(self.states) > MAX_GROUPS:
-            raise InputError(
-                f"the group column has more than {MAX_GROUPS} values; group by a column with "
-                "fewer (one verdict per generator model, say), not by an id"
-            )
-        states = self.states.setdefault(scope, {m: m.start() for m in self.metrics})
-        for metric, state in states.items():
-            states[metric] = metric.update(state, batch)
-
-    def feed(self, batch: Batch) -> None:
-        self._update(None, batch)
-        if self.group_role:
-            for key, part in batch.groups(self.group_role):
-                self._update(key, part)
-
-    def values(self) -> dict[str | None, dict[Metric, Any]]:
-        return {
-            scope: {m: m.finalize(s) for m, s in states.items()}
-            for scope, states in self.states.items()
-        }
-
-
 def _read(
-    dataset: Dataset, columns: dict[str, str], states: States, progress: Progress | None
-) -> dict[str, Any]:
-    for batch, done in dataset.batches(columns):
-        states.feed(batch)
-        if progress:
-            progress(done, dataset.size)
+    engine: Engine, plan: MetricPlan, dataset: Dataset, progress: Progress | None
+) -> tuple[dict[str | None, dict[Metric, Any]], dict[str, Any]]:
+    """The plan's values per scope, and what was read (rows, unreadable rows)."""
+    values = engine.run(plan, dataset, progress)
+    columns = plan.columns
     unreadable = dataset.unreadable
     if dataset.rows_read == len(unreadable):
         first = (
@@ -175,7 +136,7 @@ def _read(
             else ""
         )
         raise InputError(f"{dataset.name}: no readable rows; {len(unreadable)} unreadable{first}")
-    return {
+    return values, {
         "path": dataset.name,
         "format": dataset.format,
         "columns": columns,
@@ -194,15 +155,15 @@ def expectation_values(expectation: Expectation, values: dict[Metric, Any]) -> d
 
 
 def measure_reference(
-    dataset: Dataset, columns: dict[str, str], metrics: set[Metric]
+    dataset: Dataset, columns: dict[str, str], metrics: set[Metric], engine: Engine | None = None
 ) -> tuple[dict[Metric, Any], dict[str, Any]]:
     """The values of ``metrics`` on a reference dataset (one scope), and what was read."""
     needed = {role for m in metrics for role in m.roles}
     if "turns" in needed:
         needed |= set(LONG_FORMAT) if "dialogue_id" in columns else set()
-    states = States(metrics, None)
-    info = _read(dataset, {r: c for r, c in columns.items() if r in needed}, states, None)
-    return states.values().get(None, {}), info
+    plan = MetricPlan(frozenset(metrics), {r: c for r, c in columns.items() if r in needed})
+    values, info = _read(engine or LocalEngine(), plan, dataset, None)
+    return values.get(None, {}), info
 
 
 def validate(
@@ -215,13 +176,18 @@ def validate(
     codings: Codings | None = None,
     progress: Progress | None = None,
     max_unreadable: float = 0.0,
+    workers: int = 1,
+    engine: Engine | None = None,
 ) -> ValidationResult:
     """Validate ``data`` (a path or a DataFrame) against ``suite`` (a name, path or Suite).
 
     ``mapping`` maps roles to columns (``{"label": "model_labels"}``); ``reference`` is a human
     dataset measured the same way (``reference_mapping`` when its columns differ). The share of
-    unreadable rows is judged too: above ``max_unreadable`` the run fails.
+    unreadable rows is judged too: above ``max_unreadable`` the run fails. Metrics run in one
+    pass, or with ``workers`` > 1 in that many processes (``engine.PartitionedEngine``; the
+    result is the same); ``engine`` picks any other engine.
     """
+    engine = engine or engine_for(workers)
     suite = suite if isinstance(suite, Suite) else load_suite(suite)
     dataset = data if isinstance(data, Dataset) else Dataset(data)
     columns = resolve_columns(suite, dataset, mapping)
@@ -239,15 +205,14 @@ def validate(
         )
     group_role = "group" if "group" in columns else None
 
-    data_states = States(plan.data_metrics, group_role)
-    dataset_info = _read(dataset, columns, data_states, progress)
-    values = data_states.values()
+    data_plan = MetricPlan(frozenset(plan.data_metrics), columns, group_role)
+    values, dataset_info = _read(engine, data_plan, dataset, progress)
 
     ref_values: dict[Metric, Any] = {}
     reference_info = None
     if ref_dataset is not None and plan.reference_metrics:
         ref_values, reference_info = measure_reference(
-            ref_dataset, ref_columns, plan.reference_metrics
+            ref_dataset, ref_columns, plan.reference_metrics, engine
         )
 
     context = Context(codings or Codings())

@@ -1,9 +1,11 @@
 """Seeded, mergeable sampling and the intervals reported with sampled values.
 
-``BottomK`` keeps the k rows with the smallest seeded hash of their row number: a uniform
-random sample without replacement that does not depend on batch boundaries, and that merges
-across partitions (the union's k smallest is the sample of the union). It is how synthgate
-makes diversity metrics size-invariant (FINDINGS.md, "Size invariance").
+``BottomK`` keeps the k rows with the smallest seeded hash of their row id (the record's index
+in the source, ``batch.Batch.ids``, never a line number or the processing order): a uniform
+random sample without replacement that does not depend on the file format, batch boundaries
+or the order rows come in, and that merges across partitions (the union's k smallest is the
+sample of the union). It is how synthgate makes diversity metrics size-invariant (FINDINGS.md,
+"Size invariance").
 """
 
 from __future__ import annotations
@@ -24,10 +26,11 @@ MAX_POSITIONS = 1 << 16
 
 
 def row_priority(
-    rows: list[int] | np.ndarray, seed: int, positions: list[int] | None = None
+    ids: list[int] | np.ndarray, seed: int, positions: list[int] | None = None
 ) -> np.ndarray:
-    """A seeded pseudo-random uint64 per row number (and text position in it): splitmix64."""
-    keys = np.asarray(rows, dtype=np.uint64) * np.uint64(MAX_POSITIONS)
+    """A seeded pseudo-random uint64 per row id (and text position in it): splitmix64, a
+    bijection, so distinct (id, position) keys never tie."""
+    keys = np.asarray(ids, dtype=np.uint64) * np.uint64(MAX_POSITIONS)
     if positions is not None:
         keys = keys + np.asarray(positions, dtype=np.uint64)
     with np.errstate(over="ignore"):
@@ -39,7 +42,8 @@ def row_priority(
 
 @dataclass
 class BottomK:
-    """The k items with the smallest priority seen so far, as ``(priority, row, payload)``."""
+    """The k items with the smallest priority seen so far, as ``(priority, row, payload)``;
+    ``row`` names the item in examples, the priority comes from its id (``row_priority``)."""
 
     k: int
     items: list[tuple[int, int, Any]] = field(default_factory=list)

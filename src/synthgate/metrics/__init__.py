@@ -3,23 +3,88 @@
 A metric is a frozen dataclass (its fields are its parameters, so equal metrics are computed
 once per run) with four methods: ``start`` makes an empty state, ``update`` folds a batch into
 it, ``merge`` combines the states of two partitions, and ``finalize`` turns a state into the
-value expectations judge. Nothing here reads files or formats output: the runner drives
-metrics over batches (``synthgate.runner``), expectations judge their values.
+value expectations judge. Nothing here reads files or formats output: an engine drives
+metrics over batches (``synthgate.engine``), expectations judge their values.
+
+Merges are order-free: ``merge(a, b)`` equals ``merge(b, a)``, ``merge`` is associative, and
+batches may come in any order, so any split of the rows into partitions, merged in any tree,
+finalizes to the single pass's value (``tests/test_merges.py`` checks every metric). What makes
+that hold: examples are the rows with the smallest row numbers (not the first seen), samples are
+keyed on row ids (``sampling.BottomK``), sums of floats are exact (``exact``), and a capped key
+set keeps the keys with the smallest ``stable_hash`` (``cap_keys``), not the first ones seen.
 """
 
 from __future__ import annotations
 
+import hashlib
+import math
 from abc import ABC, abstractmethod
+from collections import Counter
 from typing import Any, TypeVar
 
 from synthgate.batch import Batch
 
 T = TypeVar("T")
 
+MAX_VALUES = 10_000
+"""Distinct values (labels, judgements, pairs of them) a state counts one by one; beyond, a
+value is counted under ``OTHER`` (or as overflow)."""
+OTHER = "<other>"
+
+
+def add_example(examples: list[T], item: T, limit: int) -> None:
+    """Keep in ``examples`` (sorted) the ``limit`` smallest items: the earliest rows, whatever
+    order rows come in. Items are row numbers or tuples that start with one."""
+    if item in examples or (len(examples) >= limit and not item < examples[-1]):  # type: ignore[operator]
+        return
+    examples.append(item)
+    examples.sort()
+    del examples[limit:]
+
 
 def merge_examples(a: dict[Any, list[T]], b: dict[Any, list[T]], limit: int) -> dict[Any, list[T]]:
-    """Per key, the first ``limit`` examples of ``a`` followed by ``b``'s (a holds earlier rows)."""
-    return {key: (a.get(key, []) + b.get(key, []))[:limit] for key in dict.fromkeys([*a, *b])}
+    """Per key, the ``limit`` smallest examples of both sides (the earliest rows)."""
+    return {
+        key: sorted({*a.get(key, []), *b.get(key, [])})[:limit]  # type: ignore[type-var]
+        for key in dict.fromkeys([*a, *b])
+    }
+
+
+def in_row_order(examples: dict[Any, list[Any]]) -> list[Any]:
+    """Keys ordered by their earliest example row (the order one pass in row order meets them;
+    keys first met in the same row by their ``repr``)."""
+
+    def first(key: Any) -> tuple[bool, Any, str]:
+        rows = examples[key]
+        return (not rows, rows[0] if rows else 0, repr(key))
+
+    return sorted(examples, key=first)
+
+
+def stable_hash(value: Any) -> int:
+    """A hash of ``repr(value)`` that is the same in every process (``hash`` of a str is not)."""
+    digest = hashlib.blake2b(repr(value).encode("utf-8", "surrogatepass"), digest_size=8)
+    return int.from_bytes(digest.digest(), "big")
+
+
+def cap_keys(counts: Counter[Any], limit: int = MAX_VALUES, keep: Any = OTHER) -> list[Any]:
+    """The keys beyond the ``limit`` with the smallest ``stable_hash`` (``keep`` always stays):
+    the keys a capped state drops, the same whatever order rows came in."""
+    if len(counts) <= limit:
+        return []
+    ranked = sorted((key for key in counts if key != keep), key=stable_hash)
+    return ranked[limit - (keep in counts) :]
+
+
+EXACT_SCALE = 1130
+"""``exact(x)`` is ``x * 2**EXACT_SCALE``, an integer for every finite float (subnormals too)."""
+
+
+def exact(x: float) -> int:
+    """A finite float as an exact integer (scaled by ``2**EXACT_SCALE``): sums of these do not
+    depend on the order of addition, so means and variances merge exactly."""
+    mantissa, exponent = math.frexp(x)
+    return int(mantissa * (1 << 53)) << (exponent - 53 + EXACT_SCALE)
 
 
 class Metric(ABC):
@@ -36,11 +101,12 @@ class Metric(ABC):
 
     @abstractmethod
     def update(self, state: Any, batch: Batch) -> Any:
-        """The state after folding in ``batch`` (may update ``state`` in place)."""
+        """The state after folding in ``batch`` (may update ``state`` in place); batches may
+        come in any order."""
 
     @abstractmethod
     def merge(self, a: Any, b: Any) -> Any:
-        """The state of two partitions together; ``a`` holds the earlier rows."""
+        """The state of two partitions together, whichever rows each holds (order-free)."""
 
     @abstractmethod
     def finalize(self, state: Any) -> Any:

@@ -28,7 +28,7 @@ from itertools import pairwise
 from typing import Any, ClassVar
 
 from synthgate.batch import Batch
-from synthgate.metrics import Metric
+from synthgate.metrics import Metric, in_row_order
 from synthgate.metrics.duplicates import shingles
 from synthgate.metrics.flags import Flag, RowCheck, row_check
 from synthgate.metrics.rows import row_measure
@@ -73,7 +73,8 @@ def _add(examples: Examples, new: list[TurnExample]) -> Examples:
     out = {kind: list(found) for kind, found in examples.items()}
     for item in new:
         out.setdefault(item.kind, []).append(item)
-    return {kind: sorted(found)[:EXAMPLES] for kind, found in out.items()}
+    out = {kind: sorted(found)[:EXAMPLES] for kind, found in out.items()}
+    return {kind: out[kind] for kind in in_row_order(out)}
 
 
 def _merged(a: Examples, b: Examples) -> Examples:
@@ -272,6 +273,7 @@ class RoleFlips(Metric):
 
     def finalize(self, state: RoleFlipCounts) -> RoleFlipCounts:
         state.by_length = {k: state.by_length[k] for k in LENGTH_BUCKETS if k in state.by_length}
+        state.by_kind = Counter(dict(sorted(state.by_kind.items())))
         return state
 
 
@@ -506,6 +508,7 @@ class ClosingLoops(Metric):
         )
 
     def finalize(self, state: ClosingCounts) -> ClosingCounts:
+        state.runs = Counter(dict(sorted(state.runs.items())))
         return state
 
 
@@ -618,8 +621,9 @@ class Digression(Metric):
     def update(self, state: DigressionCounts, batch: Batch) -> DigressionCounts:
         judge = RELEVANCE_JUDGES[self.judge]
         tasks = batch.columns[self.task_role] if self.task_role else [None] * len(batch)
-        rows, flags, examples = [], [], []
-        for row, turns, task in zip(batch.rows, batch.columns[self.role], tasks, strict=True):
+        rows, ids, flags, examples = [], [], [], []
+        turn_lists = batch.columns[self.role]
+        for row, ident, turns, task in zip(batch.rows, batch.ids, turn_lists, tasks, strict=True):
             task = (
                 task if task and task.strip() else None
             )  # a blank task: judge by the opening turn
@@ -641,6 +645,7 @@ class Digression(Metric):
             state.off_topic_turns += len(off)
             state.digressed += bool(off)
             rows.append(row)
+            ids.append(ident)
             flags.append(bool(off))
             if off:
                 score, i, (speaker, text) = min(off, key=lambda item: item[0])
@@ -649,7 +654,7 @@ class Digression(Metric):
                         row, i, speaker, "off_topic", excerpt(text), f"relevance {score:.2f}"
                     )
                 )
-        state.sample.offer(row_priority(rows, self.seed), rows, flags)
+        state.sample.offer(row_priority(ids, self.seed), rows, flags)
         state.examples = _add(state.examples, examples)
         return state
 

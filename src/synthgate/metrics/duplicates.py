@@ -12,9 +12,15 @@ repeat an earlier row). Finding: LLM-made data has low diversity and repeats its
   process that generated them.
 - ``NearDuplicates`` draws a seeded pool of probe rows (``sampling.BottomK``), indexes their
   MinHash signatures (datasketch ``MinHashLSH``, word 3-gram shingles hashed with CRC-32) and asks of every later
-  row whether it is a near-duplicate (estimated Jaccard >= threshold) of a probe. The share of
+  row (by row id) whether it is a near-duplicate (estimated Jaccard >= threshold) of a probe. The share of
   probes with a later near-duplicate estimates the duplicate rate of the whole dataset, with a
   Wilson interval; up to ``pool`` rows it is exact.
+
+  Merging: a probe of one partition must be compared with every later text of the others, so a
+  state holds the signatures of all its texts while they are at most ``MAX_HELD`` (and the pool
+  is drawn when finalizing): up to that size any partitioning merges to the single pass's value
+  exactly. Beyond it a state keeps only its probes, and two partitions are compared probe with
+  probe (an approximation of the cross-partition pairs; exact again with one partition).
 """
 
 from __future__ import annotations
@@ -24,13 +30,13 @@ import hashlib
 import heapq
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 from synthgate.batch import Batch
-from synthgate.metrics import Metric
+from synthgate.metrics import Metric, add_example
 from synthgate.metrics.tokens import excerpt, ngrams, normalize, words
 from synthgate.observation import Observation
 from synthgate.sampling import row_priority, wilson
@@ -38,15 +44,28 @@ from synthgate.sampling import row_priority, wilson
 MAX_ROWS_PER_CLUSTER = 5
 MAX_SHINGLED_WORDS = 2000
 """Near-duplicate signatures use a text's first 2000 words (enough to tell two texts apart)."""
+MAX_HELD = 10_000
+"""Texts whose signatures a near-duplicate state holds so that merges stay exact (about 5 MB)."""
 
 
 @dataclass
 class Cluster:
-    """Rows sharing one normalized text."""
+    """Rows sharing one normalized text: the earliest ``MAX_ROWS_PER_CLUSTER`` rows, and an
+    excerpt of the earliest row's text."""
 
     count: int
     rows: list[int]
     text: str
+
+    def add(self, count: int, rows: list[int], text: str) -> None:
+        if rows[0] < self.rows[0]:
+            self.text = text
+        self.count += count
+        for row in rows:
+            add_example(self.rows, row, MAX_ROWS_PER_CLUSTER)
+
+    def copy(self) -> Cluster:
+        return Cluster(self.count, list(self.rows), self.text)
 
 
 @dataclass
@@ -105,23 +124,22 @@ class ExactDuplicates(Metric):
             cluster = state.clusters.get(key)
             if cluster is None:
                 state.clusters[key] = Cluster(1, [row], excerpt(text))
+            elif len(cluster.rows) < MAX_ROWS_PER_CLUSTER or row < cluster.rows[-1]:
+                cluster.add(1, [row], excerpt(text))
             else:
                 cluster.count += 1
-                if len(cluster.rows) < MAX_ROWS_PER_CLUSTER:
-                    cluster.rows.append(row)
         state.prune()
         return state
 
     def merge(self, a: KmvState, b: KmvState) -> KmvState:
-        copies = {key: Cluster(c.count, list(c.rows), c.text) for key, c in a.clusters.items()}
+        copies = {key: c.copy() for key, c in a.clusters.items()}
         out = KmvState(self.k, copies, a.rows + b.rows, a.truncated or b.truncated)
         for key, cluster in b.clusters.items():
             mine = out.clusters.get(key)
             if mine is None:
-                out.clusters[key] = Cluster(cluster.count, list(cluster.rows), cluster.text)
+                out.clusters[key] = cluster.copy()
             else:
-                rows = (mine.rows + cluster.rows)[:MAX_ROWS_PER_CLUSTER]
-                out.clusters[key] = Cluster(mine.count + cluster.count, rows, mine.text)
+                mine.add(cluster.count, cluster.rows, cluster.text)
         out.prune()
         return out
 
@@ -144,67 +162,100 @@ class ExactDuplicates(Metric):
         return DuplicateResult(rate, state.rows, distinct, repeated)
 
 
+@functools.cache
+def _lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
+    """datasketch's (bands, rows) for ``threshold``: computed once, not per state (~13 ms)."""
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    return lsh.b, lsh.r
+
+
+Key = tuple[int, int]
+"""A text's identity: (row id, position of the text in the row)."""
+
+
 @dataclass
 class Probe:
-    """A pooled text: ``key`` is (row, position of the text in the row)."""
+    """A text of the pool (or held, before the pool is drawn), named by ``row`` in examples."""
 
-    key: tuple[int, int]
-    signature: MinHash
+    key: Key
+    priority: int
+    row: int
+    signature: LeanMinHash
     text: str
     matches: list[int] = field(default_factory=list)
-    """The first rows that near-duplicate this probe (at most ``MAX_ROWS_PER_CLUSTER``)."""
+    """The earliest rows that near-duplicate this probe (at most ``MAX_ROWS_PER_CLUSTER``)."""
     count: int = 0
     """How many later texts near-duplicate this probe."""
 
     def add(self, row: int) -> None:
         self.count += 1
-        if len(self.matches) < MAX_ROWS_PER_CLUSTER:
-            self.matches.append(row)
+        add_example(self.matches, row, MAX_ROWS_PER_CLUSTER)
+
+    def copy(self) -> Probe:
+        return replace(self, matches=list(self.matches))
 
 
 @dataclass
 class PoolState:
+    """``held`` keeps every text while there are at most ``MAX_HELD`` (None after): then the
+    pool is drawn and matched when finalizing or merging, so the result cannot depend on
+    partitions. After, ``probes`` is the pool and later texts are matched as they come."""
+
     pool: int
     threshold: float
     num_perm: int
-    probes: dict[tuple[int, int], Probe] = field(default_factory=dict)
-    priorities: dict[tuple[int, int], int] = field(default_factory=dict)
-    heap: list[tuple[int, tuple[int, int]]] = field(default_factory=list)
+    held: list[Probe] | None = field(default_factory=list)
+    probes: dict[Key, Probe] = field(default_factory=dict)
+    heap: list[tuple[int, Key]] = field(default_factory=list)
     """(-priority, key) of every probe: the heap's top is the probe to evict next."""
     lsh: MinHashLSH | None = None
     rows: int = 0
 
     def __post_init__(self) -> None:
-        if self.lsh is None:
-            self.lsh = MinHashLSH(threshold=self.threshold, num_perm=self.num_perm)
+        if self.lsh is None and self.held is None:
+            params = _lsh_params(self.threshold, self.num_perm)
+            self.lsh = MinHashLSH(threshold=self.threshold, num_perm=self.num_perm, params=params)
 
     @property
     def limit(self) -> int:
         return -self.heap[0][0] if len(self.heap) >= self.pool else 2**64
 
-    def admit(self, priority: int, probe: Probe) -> None:
+    def admit(self, probe: Probe) -> None:
         assert self.lsh is not None
         self.probes[probe.key] = probe
-        self.priorities[probe.key] = priority
-        heapq.heappush(self.heap, (-priority, probe.key))
+        heapq.heappush(self.heap, (-probe.priority, probe.key))
         self.lsh.insert(probe.key, probe.signature)
         if len(self.heap) > self.pool:
             _, evicted = heapq.heappop(self.heap)
-            del self.priorities[evicted], self.probes[evicted]
+            del self.probes[evicted]
             self.lsh.remove(evicted)
 
-    def match(
-        self, key: tuple[int, int], signature: MinHash, among: set[tuple[int, int]] | None = None
-    ) -> None:
-        """Record the text at ``key`` as a later near-duplicate of the probes it resembles
-        (only probes in ``among``, when given)."""
+    def match(self, text: Probe, among: set[Key] | None = None) -> None:
+        """Record ``text`` as a later near-duplicate of the probes it resembles that come
+        before it (only probes in ``among``, when given)."""
         assert self.lsh is not None
-        for found in self.lsh.query(signature):
+        for found in self.lsh.query(text.signature):
             probe = self.probes[found]
-            if found == key or (among is not None and found not in among):
+            if found >= text.key or (among is not None and found not in among):
                 continue
-            if probe.signature.jaccard(signature) >= self.threshold:
-                probe.add(key[0])
+            if probe.signature.jaccard(text.signature) >= self.threshold:
+                probe.add(text.row)
+
+    def offer(self, text: Probe, among: set[Key] | None = None) -> None:
+        """Match ``text`` against the pool, then admit it if its priority is low enough."""
+        self.match(text, among)
+        if text.priority < self.limit:
+            self.admit(text)
+
+    def streamed(self) -> PoolState:
+        """A state holding only the pool: held texts replayed in key order (as one pass in
+        row order would have seen them)."""
+        if self.held is None:
+            return self
+        out = PoolState(self.pool, self.threshold, self.num_perm, None, rows=self.rows)
+        for text in sorted(self.held, key=lambda t: t.key):
+            out.offer(text.copy())
+        return out
 
 
 @dataclass(frozen=True)
@@ -287,41 +338,44 @@ class NearDuplicates(Metric):
         return PoolState(self.pool, self.threshold, self.num_perm)
 
     def update(self, state: PoolState, batch: Batch) -> PoolState:
-        items = list(batch.texts(self.role))
+        items = list(batch.keyed_texts(self.role))
         if not items:
             return state
-        signatures = minhash_signatures([shingles(text) for _, _, text in items], self.num_perm)
-        rows, positions = [row for row, _, _ in items], [position for _, position, _ in items]
-        priorities = row_priority(rows, self.seed, positions).tolist()
-        for (row, position, text), signature, priority in zip(
+        signatures = minhash_signatures([shingles(text) for *_, text in items], self.num_perm)
+        ids, positions = [i for i, *_ in items], [position for _, _, position, _ in items]
+        priorities = row_priority(ids, self.seed, positions).tolist()
+        state.rows += len(items)
+        for (ident, row, position, text), signature, priority in zip(
             items, signatures, priorities, strict=True
         ):
-            state.rows += 1
-            key = (row, position)
-            state.match(key, signature)
-            if priority < state.limit:
-                state.admit(priority, Probe(key, signature, excerpt(text)))
+            probe = Probe((ident, position), priority, row, signature, excerpt(text))
+            if state.held is not None:
+                state.held.append(probe)
+            else:
+                state.offer(probe)
+        if state.held is not None and len(state.held) > MAX_HELD:
+            state = state.streamed()
         return state
 
     def merge(self, a: PoolState, b: PoolState) -> PoolState:
-        """Combine partitions; across them only probe pairs are compared (an approximation)."""
-        out = PoolState(self.pool, self.threshold, self.num_perm, rows=a.rows + b.rows)
-        earlier = set(a.probes)
-        for state in (a, b):
-            for key, probe in state.probes.items():
-                if state is b:  # b's texts come after a's: they may near-duplicate a's probes
-                    out.match(key, probe.signature, among=earlier)
-                if state.priorities[key] < out.limit:
-                    copy = Probe(key, probe.signature, probe.text, list(probe.matches), probe.count)
-                    out.admit(state.priorities[key], copy)
+        """Exact while both states hold their texts; else probes are compared with probes."""
+        rows = a.rows + b.rows
+        if a.held is not None and b.held is not None and len(a.held) + len(b.held) <= MAX_HELD:
+            return PoolState(self.pool, self.threshold, self.num_perm, a.held + b.held, rows=rows)
+        a, b = a.streamed(), b.streamed()
+        out = PoolState(self.pool, self.threshold, self.num_perm, None, rows=rows)
+        sides = [(set(b.probes), a), (set(a.probes), b)]
+        texts = [(probe, other) for other, side in sides for probe in side.probes.values()]
+        for probe, other in sorted(texts, key=lambda item: item[0].key):
+            out.offer(probe.copy(), among=other)
         return out
 
     def finalize(self, state: PoolState) -> NearDupResult:
-        probes = list(state.probes.values())
+        probes = sorted(state.streamed().probes.values(), key=lambda p: p.key)
         hits = [p for p in probes if p.count]
         rate = wilson(len(hits), len(probes))
         clusters = [
-            Cluster(1 + p.count, [p.key[0], *p.matches][:MAX_ROWS_PER_CLUSTER], p.text)
+            Cluster(1 + p.count, sorted({p.row, *p.matches})[:MAX_ROWS_PER_CLUSTER], p.text)
             for p in hits
         ]
         clusters.sort(key=lambda c: -c.count)

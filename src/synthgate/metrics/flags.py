@@ -26,7 +26,7 @@ from functools import cached_property
 from typing import Any, ClassVar, TypeVar
 
 from synthgate.batch import Batch
-from synthgate.metrics import Metric, merge_examples
+from synthgate.metrics import Metric, add_example, in_row_order, merge_examples
 from synthgate.metrics.tokens import excerpt
 from synthgate.observation import Observation
 from synthgate.patterns import compile_pattern
@@ -133,9 +133,8 @@ class FlaggedRows(Metric):
             for found in flags:
                 state.flagged += 1
                 state.reasons[found.reason] += 1
-                rows = state.examples.setdefault(found.reason, [])
-                if len(rows) < EXAMPLES_PER_REASON:
-                    rows.append((row, found.excerpt))
+                examples = state.examples.setdefault(found.reason, [])
+                add_example(examples, (row, found.excerpt), EXAMPLES_PER_REASON)
         return state
 
     def merge(self, a: FlagState, b: FlagState) -> FlagState:
@@ -145,7 +144,10 @@ class FlaggedRows(Metric):
         )
 
     def finalize(self, state: FlagState) -> FlagResult:
-        return FlagResult(state.checked, state.flagged, dict(state.reasons), state.examples)
+        order = in_row_order(state.examples)
+        reasons = {reason: state.reasons[reason] for reason in order}
+        examples = {reason: state.examples[reason] for reason in order}
+        return FlagResult(state.checked, state.flagged, reasons, examples)
 
 
 BOILERPLATE = (

@@ -18,13 +18,17 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from synthgate.batch import Batch
-from synthgate.metrics import Metric, merge_examples
+from synthgate.metrics import (
+    OTHER,
+    Metric,
+    add_example,
+    cap_keys,
+    in_row_order,
+    merge_examples,
+)
 from synthgate.metrics.flags import Flag, RowCheck, row_check
 
 EXAMPLES_PER_VALUE = 3
-MAX_VALUES = 10_000
-"""Distinct label values kept; beyond this, values are counted under ``OTHER``."""
-OTHER = "<other>"
 
 
 def as_list(value: Any) -> list[Any]:
@@ -60,11 +64,33 @@ class InvalidLabelCheck(RowCheck):
         ]
 
 
+def drop_capped(counts: Counter[Any], examples: dict[Any, list[int]]) -> tuple[int, list[int]]:
+    """Take the keys beyond the cap (``metrics.cap_keys``) out: their count and example rows."""
+    dropped, rows = 0, []
+    for key in cap_keys(counts):
+        dropped += counts.pop(key)
+        rows += examples.pop(key, [])
+    return dropped, rows
+
+
+def ordered(counts: Counter[Any], examples: dict[Any, list[Any]]) -> dict[Any, int]:
+    """``counts`` in the order of their earliest example row (the order one pass meets them)."""
+    return {key: counts[key] for key in in_row_order(examples)}
+
+
 @dataclass
 class LabelCountsState:
     counts: Counter[Any] = field(default_factory=Counter)
     examples: dict[Any, list[int]] = field(default_factory=dict)
     items: int = 0
+
+    def cap(self) -> None:
+        """Count the values beyond ``MAX_VALUES`` under ``OTHER``."""
+        dropped, rows = drop_capped(self.counts, self.examples)
+        if dropped:
+            self.counts[OTHER] += dropped
+            for row in rows:
+                add_example(self.examples.setdefault(OTHER, []), row, EXAMPLES_PER_VALUE)
 
 
 @dataclass(frozen=True)
@@ -131,22 +157,23 @@ class LabelDistribution(Metric):
         for row, value in zip(batch.rows, batch.columns[self.role], strict=True):
             state.items += 1
             for label in as_list(value):
-                key = label if label in state.counts or len(state.counts) < MAX_VALUES else OTHER
-                state.counts[key] += 1
-                examples = state.examples.setdefault(key, [])
-                if len(examples) < EXAMPLES_PER_VALUE and row not in examples:
-                    examples.append(row)
+                state.counts[label] += 1
+                add_example(state.examples.setdefault(label, []), row, EXAMPLES_PER_VALUE)
+        state.cap()
         return state
 
     def merge(self, a: LabelCountsState, b: LabelCountsState) -> LabelCountsState:
-        return LabelCountsState(
+        out = LabelCountsState(
             a.counts + b.counts,
             merge_examples(a.examples, b.examples, EXAMPLES_PER_VALUE),
             a.items + b.items,
         )
+        out.cap()
+        return out
 
     def finalize(self, state: LabelCountsState) -> LabelCounts:
-        return LabelCounts(dict(state.counts), state.examples, state.items)
+        counts = ordered(state.counts, state.examples)
+        return LabelCounts(counts, {k: state.examples[k] for k in counts}, state.items)
 
 
 Signature = tuple[tuple[Any, int], ...]
@@ -197,7 +224,7 @@ class ItemSets:
     counts: dict[tuple[Signature, ...], int]
     examples: dict[tuple[Signature, ...], list[int]]
     overflow: int
-    """Items whose combination came after ``MAX_VALUES`` distinct ones: counted, not measured."""
+    """Items whose combination is beyond the ``MAX_VALUES`` kept ones: counted, not measured."""
 
     def labels(self, side: int = 0) -> set[Any]:
         """Every non-missing label seen on one side (0: the first role)."""
@@ -243,24 +270,23 @@ class ItemLabelSets(Metric):
         columns = [batch.columns[role] for role in self.roles]
         for row, *values in zip(batch.rows, *columns, strict=True):
             key = tuple(signature(value) for value in values)
-            if key not in state.counts and len(state.counts) >= MAX_VALUES:
-                state.overflow += 1
-                continue
             state.counts[key] += 1
-            examples = state.examples.setdefault(key, [])
-            if len(examples) < EXAMPLES_PER_VALUE:
-                examples.append(row)
+            add_example(state.examples.setdefault(key, []), row, EXAMPLES_PER_VALUE)
+        state.overflow += drop_capped(state.counts, state.examples)[0]
         return state
 
     def merge(self, a: ItemSetsState, b: ItemSetsState) -> ItemSetsState:
-        return ItemSetsState(
+        out = ItemSetsState(
             a.counts + b.counts,
             merge_examples(a.examples, b.examples, EXAMPLES_PER_VALUE),
             a.overflow + b.overflow,
         )
+        out.overflow += drop_capped(out.counts, out.examples)[0]
+        return out
 
     def finalize(self, state: ItemSetsState) -> ItemSets:
-        return ItemSets(dict(state.counts), state.examples, state.overflow)
+        counts = ordered(state.counts, state.examples)
+        return ItemSets(counts, {k: state.examples[k] for k in counts}, state.overflow)
 
 
 @dataclass
@@ -277,7 +303,7 @@ class PairCounts:
     counts: dict[tuple[Any, Any], int]
     examples: dict[tuple[Any, Any], list[int]]
     overflow: int
-    """Pairs that came after ``MAX_VALUES`` distinct ones: counted, not measured."""
+    """Pairs beyond the ``MAX_VALUES`` distinct ones kept: counted, not measured."""
 
 
 @dataclass(frozen=True)
@@ -302,21 +328,20 @@ class LabelPairs(Metric):
         data, reference = batch.columns[self.role], batch.columns[self.reference_role]
         for row, value, ref in zip(batch.rows, data, reference, strict=True):
             for pair in zip(as_list(ref), as_list(value), strict=False):
-                if pair not in state.counts and len(state.counts) >= MAX_VALUES:
-                    state.overflow += 1
-                    continue
                 state.counts[pair] += 1
-                examples = state.examples.setdefault(pair, [])
-                if len(examples) < EXAMPLES_PER_VALUE and row not in examples:
-                    examples.append(row)
+                add_example(state.examples.setdefault(pair, []), row, EXAMPLES_PER_VALUE)
+        state.overflow += drop_capped(state.counts, state.examples)[0]
         return state
 
     def merge(self, a: PairCountsState, b: PairCountsState) -> PairCountsState:
-        return PairCountsState(
+        out = PairCountsState(
             a.counts + b.counts,
             merge_examples(a.examples, b.examples, EXAMPLES_PER_VALUE),
             a.overflow + b.overflow,
         )
+        out.overflow += drop_capped(out.counts, out.examples)[0]
+        return out
 
     def finalize(self, state: PairCountsState) -> PairCounts:
-        return PairCounts(dict(state.counts), state.examples, state.overflow)
+        counts = ordered(state.counts, state.examples)
+        return PairCounts(counts, {k: state.examples[k] for k in counts}, state.overflow)

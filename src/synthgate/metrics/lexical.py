@@ -51,10 +51,10 @@ class TextSample(Metric):
         return BottomK(self.k)
 
     def update(self, state: BottomK, batch: Batch) -> BottomK:
-        items = list(batch.texts(self.role))
-        rows = [row for row, _, _ in items]
-        priorities = row_priority(rows, self.seed, [position for _, position, _ in items])
-        state.offer(priorities, rows, [text[:MAX_SAMPLED_CHARS] for _, _, text in items])
+        items = list(batch.keyed_texts(self.role))
+        ids, rows = [i for i, *_ in items], [row for _, row, _, _ in items]
+        priorities = row_priority(ids, self.seed, [position for *_, position, _ in items])
+        state.offer(priorities, rows, [text[:MAX_SAMPLED_CHARS] for *_, text in items])
         return state
 
     def merge(self, a: BottomK, b: BottomK) -> BottomK:

@@ -13,7 +13,9 @@ share of the top-k openers or a normalized entropy, which both move with the num
 Counts live in a Misra-Gries frequent-items summary (Misra and Gries 1982; mergeable as in
 Agarwal et al. 2012): up to ``capacity`` distinct openers the counts are exact; beyond, each
 count is under-estimated by at most ``(n - kept) / capacity``, which only touches the rare
-openers that barely add to the index.
+openers that barely add to the index. Up to ``2 * capacity`` distinct openers nothing is
+pruned and any partitioning merges to the single pass's counts; beyond, which rare openers are
+pruned depends on where partitions were cut (within the same error bound).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from synthgate.batch import Batch
-from synthgate.metrics import Metric
+from synthgate.metrics import Metric, add_example, in_row_order
 from synthgate.metrics.tokens import excerpt, words
 
 OPENER_CHARS = 200
@@ -42,8 +44,18 @@ class OpenerState:
     capacity: int
     counts: Counter[str] = field(default_factory=Counter)
     rows: dict[str, list[int]] = field(default_factory=dict)
+    """The earliest rows of each opener."""
     excerpts: dict[str, str] = field(default_factory=dict)
+    """An excerpt of the earliest row of each opener."""
     n: int = 0
+
+    def add(self, key: str, count: int, rows: list[int], text: str) -> None:
+        mine = self.rows.setdefault(key, [])
+        if not mine or rows[0] < mine[0]:
+            self.excerpts[key] = text
+        self.counts[key] += count
+        for row in rows:
+            add_example(mine, row, EXAMPLE_ROWS)
 
     def prune(self, limit: int) -> None:
         """Misra-Gries reduction: subtract the (capacity+1)-th largest count from every count."""
@@ -141,23 +153,26 @@ class OpenerCounts(Metric):
             if not key:
                 continue
             state.n += 1
-            state.counts[key] += 1
-            rows = state.rows.setdefault(key, [])
-            if not rows:
-                state.excerpts[key] = excerpt(text, 100)
-            if len(rows) < EXAMPLE_ROWS:
-                rows.append(row)
+            rows = state.rows.get(key, [])
+            if len(rows) < EXAMPLE_ROWS or row < rows[-1]:
+                state.add(key, 1, [row], excerpt(text, 100))
+            else:
+                state.counts[key] += 1
         state.prune(2 * self.capacity)
         return state
 
     def merge(self, a: OpenerState, b: OpenerState) -> OpenerState:
-        out = OpenerState(self.capacity, a.counts + b.counts, n=a.n + b.n)
-        for key in out.counts:
-            out.rows[key] = (a.rows.get(key, []) + b.rows.get(key, []))[:EXAMPLE_ROWS]
-            out.excerpts[key] = a.excerpts.get(key) or b.excerpts[key]
+        out = OpenerState(self.capacity, n=a.n + b.n)
+        for side in (a, b):
+            for key, count in side.counts.items():
+                out.add(key, count, side.rows[key], side.excerpts[key])
         out.prune(2 * self.capacity)
         return out
 
     def finalize(self, state: OpenerState) -> OpenerResult:
         exact = sum(state.counts.values()) == state.n
-        return OpenerResult(state.n, dict(state.counts), state.rows, state.excerpts, exact)
+        keys = in_row_order(state.rows)
+        counts = {key: state.counts[key] for key in keys}
+        rows = {key: state.rows[key] for key in keys}
+        excerpts = {key: state.excerpts[key] for key in keys}
+        return OpenerResult(state.n, counts, rows, excerpts, exact)

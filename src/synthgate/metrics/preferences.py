@@ -27,16 +27,22 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from synthgate.batch import Batch
-from synthgate.metrics import Metric, merge_examples
+from synthgate.metrics import (
+    EXACT_SCALE,
+    OTHER,
+    Metric,
+    add_example,
+    cap_keys,
+    exact,
+    in_row_order,
+    merge_examples,
+)
 from synthgate.metrics.flags import Flag, RowCheck, row_check
 from synthgate.metrics.tokens import excerpt, tokenize, words
 from synthgate.roles import Codings
 
 EXAMPLES = 3
 """Example rows kept per judgement value (or pair of values), and extreme cue rows."""
-MAX_VALUES = 1000
-"""Distinct judgement values (or pairs) kept; beyond this they are counted under ``OTHER``."""
-OTHER = "<other>"
 EXCERPT = 70
 
 CUE_SOURCES: dict[str, str | None] = {
@@ -107,12 +113,26 @@ def cue_value(cue: str, output1: Any, output2: Any, source: Any) -> float | None
     )
 
 
-def _capped(counter: Counter[Any], key: Any) -> Any:
-    """``key``, or ``OTHER`` once the counter holds ``MAX_VALUES`` other keys (``(OTHER, OTHER)``
-    for a pair, so pair counters always unpack)."""
-    if key in counter or len(counter) < MAX_VALUES:
-        return key
+def _other(key: Any) -> Any:
+    """Where a value beyond the cap is counted: ``OTHER`` (``(OTHER, OTHER)`` for a pair, so
+    pair counters always unpack)."""
     return (OTHER, OTHER) if isinstance(key, tuple) else OTHER
+
+
+def _cap(counts: Counter[Any], *keyed: dict[Any, Any]) -> list[tuple[Any, Any]]:
+    """Count the values beyond ``MAX_VALUES`` (``metrics.cap_keys``) under ``_other``; returns
+    ``(dropped key, where it went)`` so a caller can fold what else it keeps per key. Entries
+    of ``keyed`` (example rows per key) follow their key."""
+    sample = next(iter(counts), None)
+    moved = []
+    for key in cap_keys(counts, keep=_other(sample)):
+        target = _other(key)
+        counts[target] += counts.pop(key)
+        for side in keyed:
+            for item in side.pop(key, []):
+                add_example(side.setdefault(target, []), item, EXAMPLES)
+        moved.append((key, target))
+    return moved
 
 
 # --- one judgement column, with an optional surface cue ---------------------------------------
@@ -120,26 +140,35 @@ def _capped(counter: Counter[Any], key: Any) -> Any:
 
 @dataclass
 class CueSums:
-    """Running sums of a cue over the rows of one judgement value (mergeable by addition)."""
+    """Running sums of a cue over the rows of one judgement value (mergeable by addition; the
+    sums are exact, ``metrics.exact``, so they do not depend on the order rows come in)."""
 
     n: int = 0
-    total: float = 0.0
-    squares: float = 0.0
+    exact_total: int = 0
+    exact_squares: int = 0
     positive: int = 0
     negative: int = 0
 
     def add(self, x: float) -> None:
         self.n += 1
-        self.total += x
-        self.squares += x * x
+        self.exact_total += exact(x)
+        self.exact_squares += exact(x * x)
         self.positive += x > 0
         self.negative += x < 0
+
+    @property
+    def total(self) -> float:
+        return self.exact_total / (1 << EXACT_SCALE)
+
+    @property
+    def squares(self) -> float:
+        return self.exact_squares / (1 << EXACT_SCALE)
 
     def __add__(self, other: CueSums) -> CueSums:
         return CueSums(
             self.n + other.n,
-            self.total + other.total,
-            self.squares + other.squares,
+            self.exact_total + other.exact_total,
+            self.exact_squares + other.exact_squares,
             self.positive + other.positive,
             self.negative + other.negative,
         )
@@ -156,6 +185,15 @@ class JudgementState:
     cue: dict[Any, CueSums] = field(default_factory=dict)
     largest: dict[Any, list[Extreme]] = field(default_factory=dict)
     smallest: dict[Any, list[Extreme]] = field(default_factory=dict)
+
+    def cap(self) -> None:
+        """Count the judgement values beyond ``MAX_VALUES`` under ``OTHER``, cue sums too."""
+        for key, target in _cap(self.counts, self.examples):
+            if key in self.cue:
+                self.cue[target] = self.cue.get(target, CueSums()) + self.cue.pop(key)
+            for largest, side in ((True, self.largest), (False, self.smallest)):
+                for item in side.pop(key, []):
+                    _keep(side.setdefault(target, []), item, largest)
 
 
 @dataclass(frozen=True)
@@ -200,20 +238,25 @@ class JudgementCounts:
         """Rows judged ``wanted`` with the largest (or smallest) cue values, extreme first."""
         side = self.largest if largest else self.smallest
         found = [item for value, items in side.items() if decode(value) == wanted for item in items]
-        return sorted(found, key=lambda item: -item[0] if largest else item[0])[:EXAMPLES]
+        return sorted(found, key=lambda item: _rank(item[0], item[1], largest))[:EXAMPLES]
+
+
+def _rank(x: float, row: int, largest: bool) -> tuple[float, int]:
+    """Sort key of an extreme: the most extreme cue value first, ties by the earlier row."""
+    return (-x if largest else x, row)
 
 
 def _keep(items: list[Extreme], item: Extreme, largest: bool) -> None:
     """Keep the ``EXAMPLES`` items with the largest (or smallest) cue value, in place."""
     items.append(item)
-    items.sort(key=lambda it: (-it[0] if largest else it[0], it[1]))
+    items.sort(key=lambda it: _rank(it[0], it[1], largest))
     del items[EXAMPLES:]
 
 
-def _enters(items: list[Extreme], x: float, largest: bool) -> bool:
+def _enters(items: list[Extreme], x: float, row: int, largest: bool) -> bool:
     if len(items) < EXAMPLES:
         return True
-    return x > items[-1][0] if largest else x < items[-1][0]
+    return _rank(x, row, largest) < _rank(items[-1][0], items[-1][1], largest)
 
 
 @dataclass(frozen=True)
@@ -241,11 +284,9 @@ class Judgements(Metric):
         columns = batch.columns
         source = CUE_SOURCES[self.cue] if self.cue else None
         for i, (row, raw) in enumerate(zip(batch.rows, columns[self.role], strict=True)):
-            key = _capped(state.counts, one_judgement(raw))
+            key = one_judgement(raw)
             state.counts[key] += 1
-            examples = state.examples.setdefault(key, [])
-            if len(examples) < EXAMPLES:
-                examples.append((row, repr(raw)))
+            add_example(state.examples.setdefault(key, []), (row, repr(raw)), EXAMPLES)
             if self.cue is None:
                 continue
             output1, output2 = columns["output1"][i], columns["output2"][i]
@@ -255,9 +296,10 @@ class Judgements(Metric):
             state.cue.setdefault(key, CueSums()).add(x)
             for largest, side in ((True, state.largest), (False, state.smallest)):
                 items = side.setdefault(key, [])
-                if _enters(items, x, largest):
+                if _enters(items, x, row, largest):
                     text = f"output1: {excerpt(output1, EXCERPT)} | output2: {excerpt(output2, EXCERPT)}"
                     _keep(items, (x, row, text), largest)
+        state.cap()
         return state
 
     def merge(self, a: JudgementState, b: JudgementState) -> JudgementState:
@@ -270,11 +312,17 @@ class Judgements(Metric):
                 for key, items in part.items():
                     for item in items:
                         _keep(merged.setdefault(key, []), item, largest)
+        out.cap()
         return out
 
     def finalize(self, state: JudgementState) -> JudgementCounts:
+        keys = in_row_order(state.examples)
         return JudgementCounts(
-            dict(state.counts), state.examples, state.cue, state.largest, state.smallest
+            {k: state.counts[k] for k in keys},
+            {k: state.examples[k] for k in keys},
+            {k: state.cue[k] for k in keys if k in state.cue},
+            {k: state.largest[k] for k in keys if k in state.largest},
+            {k: state.smallest[k] for k in keys if k in state.smallest},
         )
 
 
@@ -303,6 +351,12 @@ class PairedState:
     examples: dict[tuple[Any, Any], list[tuple[int, str]]] = field(default_factory=dict)
     votes: Counter[tuple[Any, Any]] = field(default_factory=Counter)
     vote_pairs: Counter[tuple[Any, Any]] = field(default_factory=Counter)
+
+    def cap(self) -> None:
+        """Count the pairs beyond ``MAX_VALUES`` under ``(OTHER, OTHER)``."""
+        _cap(self.pairs, self.examples)
+        _cap(self.votes)
+        _cap(self.vote_pairs)
 
 
 @dataclass(frozen=True)
@@ -337,28 +391,35 @@ class PairedJudgements(Metric):
         columns = zip(batch.rows, batch.columns[self.role], batch.columns[self.other], strict=True)
         for row, raw_a, raw_b in columns:
             a = one_judgement(raw_a)
-            key = _capped(state.pairs, (a, one_judgement(raw_b)))
+            key = (a, one_judgement(raw_b))
             state.pairs[key] += 1
-            examples = state.examples.setdefault(key, [])
-            if len(examples) < EXAMPLES:
-                examples.append((row, f"{raw_a!r} vs {raw_b!r}"))
+            add_example(
+                state.examples.setdefault(key, []), (row, f"{raw_a!r} vs {raw_b!r}"), EXAMPLES
+            )
             if isinstance(raw_b, list):
                 for i, vote in enumerate(raw_b):
-                    state.votes[_capped(state.votes, (a, vote))] += 1
+                    state.votes[(a, vote)] += 1
                     for other in raw_b[i + 1 :]:
-                        for pair in ((vote, other), (other, vote)):
-                            state.vote_pairs[_capped(state.vote_pairs, pair)] += 1
+                        state.vote_pairs[(vote, other)] += 1
+                        state.vote_pairs[(other, vote)] += 1
+        state.cap()
         return state
 
     def merge(self, a: PairedState, b: PairedState) -> PairedState:
         examples = merge_examples(a.examples, b.examples, EXAMPLES)
-        return PairedState(
+        out = PairedState(
             a.pairs + b.pairs, examples, a.votes + b.votes, a.vote_pairs + b.vote_pairs
         )
+        out.cap()
+        return out
 
     def finalize(self, state: PairedState) -> PairedCounts:
+        keys = in_row_order(state.examples)
         return PairedCounts(
-            dict(state.pairs), state.examples, dict(state.votes), dict(state.vote_pairs)
+            {k: state.pairs[k] for k in keys},
+            {k: state.examples[k] for k in keys},
+            dict(sorted(state.votes.items(), key=repr)),
+            dict(sorted(state.vote_pairs.items(), key=repr)),
         )
 
 

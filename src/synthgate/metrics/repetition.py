@@ -296,6 +296,10 @@ class GopherRepetition(Metric):
             state.checked,
             state.short,
             state.flagged,
-            dict(state.by_rule.most_common()),
+            dict(
+                sorted(
+                    state.by_rule.items(), key=lambda kv: (-kv[1], list(GOPHER_LIMITS).index(kv[0]))
+                )
+            ),
             state.worst,
         )

@@ -2,8 +2,9 @@
 
 A *row measure* is a pure function from one row's value of a role (a text, or a dialogue's
 turns) to a number, or None when it does not apply (an empty text). ``RowValues`` folds a
-measure over the data into exact running moments (count, mean, variance, min, max: Welford,
-mergeable with Chan et al.'s formula) and a seeded sample of ``(row, value)`` for quantiles and
+measure over the data into exact running moments (count, min, max, and the sums of values and
+of their squares kept as exact integers, ``metrics.exact``, so the mean and variance are the
+same whatever the batch size or partition order) and a seeded sample of ``(row, value)`` for quantiles and
 two-sample tests against a reference; with ``excerpts`` > 0 it also keeps that many rows with the
 lowest and the highest values over all rows, with an excerpt of their text, as examples. Add a
 measure with ``@row_measure("name")``.
@@ -20,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from synthgate.batch import Batch
-from synthgate.metrics import Metric
+from synthgate.metrics import EXACT_SCALE, Metric, exact
 from synthgate.metrics.tokens import excerpt, tokenize
 from synthgate.sampling import BottomK, row_priority
 
@@ -73,8 +74,10 @@ def _extremes(candidates: list[tuple[float, int, Any]], count: int) -> list[Extr
 class MomentsState:
     sample: BottomK
     n: int = 0
-    mean: float = 0.0
-    m2: float = 0.0
+    total: int = 0
+    """Sum of the values, exact (``metrics.exact``)."""
+    squares: int = 0
+    """Sum of the squared values, exact."""
     low: float = math.inf
     high: float = -math.inf
     missing: int = 0
@@ -86,20 +89,25 @@ class MomentsState:
         items = list({item[1]: item for item in self.lowest + self.highest + candidates}.values())
         self.lowest, self.highest = _lowest(items, count), _highest(items, count)
 
-    def add(self, values: np.ndarray) -> None:
-        if not len(values):
+    def add(self, values: list[float]) -> None:
+        if not values:
             return
-        count, mean = len(values), float(values.mean())
-        m2 = float(((values - mean) ** 2).sum())
-        self.combine(count, mean, m2, float(values.min()), float(values.max()))
+        self.n += len(values)
+        self.total += sum(map(exact, values))
+        self.squares += sum(exact(x * x) for x in values)
+        self.low, self.high = min(self.low, *values), max(self.high, *values)
 
-    def combine(self, count: int, mean: float, m2: float, low: float, high: float) -> None:
-        total = self.n + count
-        delta = mean - self.mean
-        self.mean += delta * count / total
-        self.m2 += m2 + delta * delta * self.n * count / total
-        self.n = total
-        self.low, self.high = min(self.low, low), max(self.high, high)
+    @property
+    def mean(self) -> float:
+        return self.total / (self.n << EXACT_SCALE) if self.n else 0.0
+
+    @property
+    def std(self) -> float:
+        """Sample standard deviation: (n sum x^2 - (sum x)^2) / (n (n - 1)), rounded once."""
+        if self.n < 2:
+            return 0.0
+        spread = self.n * self.squares * (1 << EXACT_SCALE) - self.total * self.total
+        return math.sqrt(max(spread, 0) / (self.n * (self.n - 1) << (2 * EXACT_SCALE)))
 
 
 @dataclass(frozen=True)
@@ -148,39 +156,43 @@ class RowValues(Metric):
 
     def update(self, state: MomentsState, batch: Batch) -> MomentsState:
         function = ROW_MEASURES[self.measure]
-        rows, values, candidates = [], [], []
-        for row, value in zip(batch.rows, batch.columns[self.role], strict=True):
+        rows, ids, values, candidates = [], [], [], []
+        for row, ident, value in zip(batch.rows, batch.ids, batch.columns[self.role], strict=True):
             measured = function(value) if value is not None else None
-            if measured is None or math.isnan(measured):
+            if measured is None or not math.isfinite(measured):
                 state.missing += 1
             else:
                 rows.append(row)
-                values.append(measured)
+                ids.append(ident)
+                values.append(float(measured))
                 if self.excerpts:
                     candidates.append((measured, row, value))
-        state.add(np.asarray(values, dtype=float))
-        state.sample.offer(row_priority(rows, self.seed), rows, values)
+        state.add(values)
+        state.sample.offer(row_priority(ids, self.seed), rows, values)
         if candidates:
             state.keep_extremes(self.excerpts, _extremes(candidates, self.excerpts))
         return state
 
     def merge(self, a: MomentsState, b: MomentsState) -> MomentsState:
         out = MomentsState(
-            a.sample.merge(b.sample), a.n, a.mean, a.m2, a.low, a.high, a.missing + b.missing
+            a.sample.merge(b.sample),
+            a.n + b.n,
+            a.total + b.total,
+            a.squares + b.squares,
+            min(a.low, b.low),
+            max(a.high, b.high),
+            a.missing + b.missing,
         )
-        if b.n:
-            out.combine(b.n, b.mean, b.m2, b.low, b.high)
         if self.excerpts:
             out.keep_extremes(self.excerpts, a.lowest + a.highest + b.lowest + b.highest)
         return out
 
     def finalize(self, state: MomentsState) -> RowValuesResult:
-        std = math.sqrt(state.m2 / (state.n - 1)) if state.n > 1 else 0.0
         sample = [(row, value) for _, row, value in state.sample.ordered()]
         return RowValuesResult(
             state.n,
             state.mean,
-            std,
+            state.std,
             state.low,
             state.high,
             state.missing,

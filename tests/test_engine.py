@@ -1,0 +1,167 @@
+"""The partitioned engine gives the single pass's JSON result on every shared file and suite.
+
+The cases are those of the baseline snapshot (every built-in suite that fits each file of
+../shared/data); large files run on a head of their rows and with one partitioned
+configuration, so the whole module stays fast.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from synthgate import Codings, validate
+from synthgate.engine import LocalEngine, PartitionedEngine, engine_for
+from synthgate.errors import InputError
+from synthgate.loaders import Dataset
+
+CHOICES_012 = Codings(choice_codes={"first": "0", "second": "1", "tie": "2"})
+CHOICES_PANDALM = Codings(choice_codes={"first": "1", "second": "2", "tie": "Tie"})
+GROUPED = {"label": "model_labels", "reference_label": "human_labels", "group": "model"}
+CASES: dict[str, tuple[str, str, dict[str, Any], int | None]] = {
+    # name: (file, suite, validate() arguments, rows (a head) or None for the whole file)
+    "ghc_labels": (
+        "task_labels/ghc.jsonl",
+        "task_labels",
+        {"mapping": GROUPED, "codings": Codings(allowed_labels=(0, 1))},
+        3000,
+    ),
+    "sbic_labels": (
+        "task_labels/sbic.jsonl",
+        "task_labels",
+        {"mapping": GROUPED, "codings": Codings(allowed_labels=(0, 1, 2))},
+        3000,
+    ),
+    "ghc_human": (
+        "task_labels/ghc.jsonl",
+        "task_labels",
+        {"mapping": {"label": "human_labels"}, "codings": Codings(allowed_labels=(0, 1))},
+        3000,
+    ),
+    "sbic_free_text": ("task_labels/sbic.jsonl", "free_text", {"mapping": {"text": "text"}}, 1500),
+    "p2c_gpt3_vs_human": (
+        "preferences/p2c_generative_pref_preferences.csv",
+        "preferences",
+        {
+            "reference": "preferences/p2c_subjective_pref_preferences.csv",
+            "codings": CHOICES_012,
+        },
+        None,
+    ),
+    "cobbler_human": (
+        "preferences/human_cobbler_preferences.csv",
+        "preferences",
+        {"codings": CHOICES_012},
+        4000,
+    ),
+    "pandalm": (
+        "preferences/pandalm_test_human_vs_gpt35.jsonl",
+        "preferences",
+        {
+            "mapping": {"choice": "llm_judgement", "reference_choice": "human_votes"},
+            "codings": CHOICES_PANDALM,
+        },
+        None,
+    ),
+    "pandalm_instructions": (
+        "preferences/pandalm_test_human_vs_gpt35.jsonl",
+        "instructions",
+        {"mapping": {"output": "output1"}},
+        None,
+    ),
+    "alpaca_vs_seed": (
+        "instructions/alpaca_5000_llm.jsonl",
+        "instructions",
+        {"reference": "instructions/self_instruct_seed_human.jsonl"},
+        1500,
+    ),
+    "alpaca_free_text": (
+        "instructions/alpaca_5000_llm.jsonl",
+        "free_text",
+        {"mapping": {"text": "output"}},
+        800,
+    ),
+    "free_text_paired": (
+        "free_text/self_instruct_eval_text-davinci-003.jsonl",
+        "free_text",
+        {"mapping": {"text": "llm_text", "reference_text": "human_text"}},
+        None,
+    ),
+    "restaurants_vs_sgd": (
+        "dialogues/botbots_restaurants_llm.jsonl",
+        "dialogues",
+        {"reference": "dialogues/sgd_dev_human.jsonl"},
+        None,
+    ),
+    "flights": ("dialogues/botbots_flight_bookings_llm.jsonl", "dialogues", {}, None),
+    "spp": (
+        "simulations/spp_logic_grid_gpt4.jsonl",
+        "dialogues",
+        {"mapping": {"turns": "transcript", "outcome": "task_solved"}},
+        None,
+    ),
+}
+SMALL = {"p2c_gpt3_vs_human", "pandalm", "flights"}
+"""Cases that also run shuffled with 3 and 5 partitions (the others: one configuration)."""
+
+
+def _source(paper: Path, name: str, rows: int | None, tmp_path: Path) -> Path:
+    path = paper / name
+    if rows is None:
+        return path
+    head = tmp_path / f"head{path.suffix}"
+    with path.open("rb") as source:  # the header and the first rows, as they are in the file
+        lines = [
+            line for _, line in zip(range(rows + (path.suffix == ".csv")), source, strict=False)
+        ]
+    head.write_bytes(b"".join(lines))
+    return head
+
+
+def _result(data: Path, suite: str, arguments: dict[str, Any], paper: Path, engine: Any) -> Any:
+    """The JSON result, read in batches of 256 rows (so that every partition gets some)."""
+    arguments = dict(arguments)
+    if "reference" in arguments:
+        arguments["reference"] = Dataset(paper / arguments["reference"], batch_size=256)
+    return validate(Dataset(data, batch_size=256), suite, engine=engine, **arguments).to_dict()
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_partitioned_engine_gives_the_single_pass_result(
+    case: str, paper_data: Path, tmp_path: Path
+) -> None:
+    name, suite, arguments, rows = CASES[case]
+    data = _source(paper_data, name, rows, tmp_path)
+    single = _result(data, suite, arguments, paper_data, LocalEngine())
+    engines = [PartitionedEngine(partitions=4, seed=1, task_batches=1)]
+    if case in SMALL:
+        engines += [PartitionedEngine(partitions=3, seed=2), PartitionedEngine(5, seed=3)]
+    for engine in engines:
+        assert _result(data, suite, arguments, paper_data, engine) == single, engine
+
+
+def test_two_workers_give_the_single_pass_result(paper_data: Path, tmp_path: Path) -> None:
+    """Two processes (pickled states, merged as they finish) on the instructions suite."""
+    data = _source(paper_data, "instructions/alpaca_5000_llm.jsonl", 1000, tmp_path)
+    single = validate(Dataset(data, batch_size=128), "instructions").to_dict()
+    assert validate(Dataset(data, batch_size=128), "instructions", workers=2).to_dict() == single
+
+
+def test_batch_size_changes_no_value(paper_data: Path) -> None:
+    data = pd.read_json(
+        paper_data / "free_text/self_instruct_eval_text-davinci-003.jsonl", lines=True
+    )
+    mapping = {"text": "llm_text", "reference_text": "human_text"}
+    results = [
+        validate(Dataset(data, batch_size=size), "free_text", mapping=mapping).to_dict()
+        for size in (7, 4096)
+    ]
+    assert results[0] == results[1]
+
+
+def test_workers_must_be_positive() -> None:
+    with pytest.raises(InputError):
+        engine_for(0)
