@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from synthgate.expectations import Expectation
+from synthgate.report.format import STATISTICS
 
 SUBJECTS: dict[str, str] = {
     "boilerplate_rate": 'the share of `$role` texts holding refusal or "as an AI" boilerplate',
@@ -92,10 +93,13 @@ def sentence(
     params.update({"min_value": show(low), "max_value": show(high)})
     if compare:
         bounded = low is not None or high is not None
-        lead = "; against the reference" if bounded else " is compared with the reference:"
+        lead = "; with a reference," if bounded else " is compared with a reference:"
         template += f"{lead} $compare_statistic at most $compare_max{DIRECTION_NOTE.get(compare.get('direction', 'both'), '')}"
         params.update(
-            {"compare_statistic": str(compare["statistic"]), "compare_max": show(compare["max"])}
+            {
+                "compare_statistic": STATISTICS.get(compare["statistic"], compare["statistic"]),
+                "compare_max": show(compare["max"]),
+            }
         )
         if compare.get("alpha") is not None:
             template += " unless p ≥ $alpha"

@@ -37,7 +37,7 @@ from synthgate.describe import sentence, show
 from synthgate.errors import SynthgateError
 from synthgate.expectations import REGISTRY
 from synthgate.expectations import Expectation as SynthgateEntry
-from synthgate.report.format import number
+from synthgate.report.format import STATISTICS, number
 from synthgate.result import _finite
 
 METRIC = "synthgate.observations"
@@ -210,7 +210,8 @@ class SynthgateExpectation(BatchExpectation):
         comparison = details.get("comparison")
         if comparison:
             template += "; $statistic $value"
-            params.update(statistic=comparison["statistic"], value=number(comparison["value"]))
+            name = STATISTICS.get(comparison["statistic"], comparison["statistic"])
+            params.update(statistic=name, value=number(comparison["value"]))
             if comparison.get("p_value") is not None:
                 template += " (p = $p)"
                 params["p"] = f"{comparison['p_value']:.2g}"
