@@ -46,6 +46,7 @@ fuzz: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/split.py
 
 clean:
 	rm -rf $(VENV) reports build dist *.egg-info src/*.egg-info

@@ -1,0 +1,1 @@
+"""Record schemas, one pandera YAML file per data type (installed as ``synthgate.checks``)."""
