@@ -19,7 +19,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     source = tmp_path_factory.mktemp("source")  # build outside the work tree: no build/ left in it
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, source / name)
-    for name in ("src", "expectations", "docs"):
+    for name in ("src", "expectations", "docs", "checks"):
         shutil.copytree(
             ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info")
         )
@@ -46,6 +46,8 @@ def test_wheel_contains_suites_schema_and_report_template(wheel: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     for suite in (ROOT / "expectations").glob("*.yml"):
         assert f"synthgate/suites/{suite.name}" in names
+    for schema in (ROOT / "checks").glob("*.yml"):
+        assert f"synthgate/checks/{schema.name}" in names
     assert "synthgate/schemas/result.schema.json" in names
     assert "synthgate/report/templates/report.html.j2" in names
     assert "synthgate/docs/expectations.md" in names  # the report embeds its sections
