@@ -69,7 +69,7 @@ def _unit(result: ExpectationResult) -> str:
 def _percent_axis(axis: Any) -> None:
     from matplotlib.ticker import PercentFormatter
 
-    axis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    axis.set_major_formatter(PercentFormatter(1.0))
 
 
 def histogram(result: ExpectationResult) -> str | None:

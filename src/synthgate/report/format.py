@@ -172,7 +172,9 @@ def bounds(result: ExpectationResult) -> str:
 def ratio(result: ExpectationResult) -> str:
     """The observed value against the reference's, in words: ``3.6 times as high``, or ''."""
     obs, ref = result.observed, result.reference
-    if obs is None or ref is None or obs <= 0 or ref <= 0:
+    if obs is None or ref is None or obs <= 0 or ref <= 0 or not result.comparison:
+        return ""
+    if result.comparison["statistic"] == "cohens_q":  # correlations: a ratio means nothing
         return ""
     times = obs / ref
     if 0.8 <= times <= 1.25:
@@ -244,11 +246,12 @@ def explain(result: ExpectationResult, technical: bool = True) -> str:
     text = value(result, result.observed)
     if result.subject:
         text += f" ({result.subject})"
-    if result.reference is not None:
+    c = result.comparison
+    distance = c is not None and c["statistic"] == "jsd"  # the reference's value is 0 by definition
+    if result.reference is not None and not distance:
         text += f" vs {value(result, result.reference)} in the reference"
         times = ratio(result)
         text += f" ({times})" if times else ""
-    c = result.comparison
     if c and technical:
         name = STATISTICS.get(c["statistic"], c["statistic"])
         text += f"; {name} {number(c['value'])}, allowed {allowed(c)}"
@@ -265,14 +268,16 @@ def explain(result: ExpectationResult, technical: bool = True) -> str:
 def measures(result: ExpectationResult) -> str:
     """What the expectation measures, in one sentence (its docstring's first paragraph)."""
     cls = REGISTRY.get(result.expectation)
-    return cls.doc().replace("``", "") if cls is not None else ""
+    if cls is None:
+        return ""
+    text = re.sub(r"``(\w+)`` \1\b", r"\1", cls.doc())  # "the same ``words`` words"
+    return text.replace("``", "")
 
 
 def headline(result: ExpectationResult) -> str:
-    """The expectation's name in words: ``opener concentration (instruction)``."""
-    base = result.expectation.replace("_", " ")
-    role = re.search(r"\[(.+)\]$", result.id)
-    return f"{base} ({role.group(1)})" if role else base
+    """The entry's id in words: ``opener concentration (instruction)``."""
+    name = re.sub(r"\[(.+)\]$", r" (\1)", result.id)
+    return name.replace("_", " ")
 
 
 def one_line(text: Any) -> str:

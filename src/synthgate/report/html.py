@@ -92,6 +92,8 @@ SHOWN = {"row", "rows", "excerpt", "count", "opener", "share", "reference_share"
 def _example(ex: dict[str, Any]) -> Example:
     rows = [int(r) for r in (ex.get("rows") or [ex["row"]])]
     notes = {k: v for k, v in ex.items() if k not in SHOWN and v is not None}
+    if "problem" in notes:  # the problem says it in words: "21% of n-grams repeat a turn"
+        notes.pop("value", None)
     text = str(ex.get("excerpt", ""))
     if "opener" in ex:
         notes = {k: ex.get(k) for k in ("opener", "share", "reference_share")}
@@ -99,10 +101,10 @@ def _example(ex: dict[str, Any]) -> Example:
         return Example("opener", int(ex["row"]), rows, text, ex.get("count"), notes)
     if "turn" in ex or "speaker" in ex:
         return Example("turn", int(ex["row"]), rows, text, ex.get("count"), notes)
+    gram = NGRAM.match(text)
+    if gram and ex.get("count") is not None:  # counted in the sampled text, not rows
+        return Example("ngram", int(ex["row"]), rows, gram.group(1), ex.get("count"), notes)
     if ex.get("count") is not None and len(rows) > 1:
-        gram = NGRAM.match(text)
-        if gram:  # an n-gram counted in the sampled text, not a cluster of rows
-            return Example("ngram", int(ex["row"]), rows, gram.group(1), ex.get("count"), notes)
         return Example("cluster", int(ex["row"]), rows, text, ex.get("count"), notes)
     return Example("row", int(ex["row"]), rows, text, ex.get("count"), notes)
 
