@@ -149,7 +149,11 @@ def test_vectorized_minhash_equals_datasketch_per_text() -> None:
 
     from datasketch import MinHash
 
-    from synthgate.metrics.duplicates import MINHASH_SEED, minhash_signatures, shingles
+    from synthgate.metrics.duplicates import MINHASH_SEED, minhash_signatures
+    from synthgate.metrics.tokens import TextFeatures
+
+    def shingles(text: str) -> list[bytes]:
+        return [s.encode("utf-8") for s in TextFeatures(text).shingles]
 
     texts = [*corpus(300, seed=5), "", "one", "two words"]
     ours = minhash_signatures([shingles(t) for t in texts], 64)

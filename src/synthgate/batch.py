@@ -54,6 +54,9 @@ class Batch:
     rows: list[int]
     columns: dict[str, list[Any]] = field(default_factory=dict)
     ids: list[int] = field(default_factory=list)
+    cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    """What metrics derive from the batch's values, computed once (``metrics.tokens.features``);
+    shared with the batches ``take`` makes."""
 
     def __post_init__(self) -> None:
         if not self.ids:
@@ -68,6 +71,7 @@ class Batch:
             [self.rows[i] for i in indices],
             {role: [values[i] for i in indices] for role, values in self.columns.items()},
             [self.ids[i] for i in indices],
+            self.cache,
         )
 
     def texts(self, role: str) -> Iterator[tuple[int, int, str]]:

@@ -28,12 +28,22 @@ from typing import Any
 
 from scipy import stats
 
-from synthgate.metrics.labels import jensen_shannon
 from synthgate.observation import Observation
 
 DIRECTIONS = ("both", "higher", "lower")
 ALPHA = 0.01
 """The significance level of every comparison with a p-value (see the module docstring)."""
+
+
+def jensen_shannon(p: dict[Any, float], q: dict[Any, float]) -> float:
+    """Jensen-Shannon divergence in bits (0 identical, 1 disjoint)."""
+    keys = set(p) | set(q)
+    m = {k: (p.get(k, 0.0) + q.get(k, 0.0)) / 2 for k in keys}
+
+    def kl(a: dict[Any, float]) -> float:
+        return sum(a[k] * math.log2(a[k] / m[k]) for k in a if a[k] > 0)
+
+    return (kl(p) + kl(q)) / 2
 
 
 @dataclass(frozen=True)

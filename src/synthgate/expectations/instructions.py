@@ -196,10 +196,11 @@ class PlaceholderRate(Expectation):
 class CopyRate(Expectation):
     """Share of rows whose ``role`` text copies the row's ``source`` text.
 
-    A copy is equal up to white space, or a near-duplicate: Jaccard similarity of
-    case-sensitive word-and-punctuation 3-grams >= ``threshold`` (the near-duplicate
-    definition of ``near_duplicate_rate``), so an edit done right (a comma added, a sentence
-    upper-cased) is not a copy. An output that repeats its input or instruction does not do
+    A copy is equal up to white space, or a near-duplicate: Jaccard similarity of 3-gram
+    shingles >= ``threshold``, with the shingles and Jaccard of ``near_duplicate_rate``
+    (``metrics.tokens``) computed exactly rather than by MinHash, over case-sensitive word and
+    punctuation tokens instead of lower-cased words, so that an edit done right (a comma added,
+    a sentence upper-cased) is not a copy. An output that repeats its input or instruction does not do
     the task: the audit's inconsistent or incorrect outputs. Rows where either text is empty
     are not checked. The examples show both texts.
     """

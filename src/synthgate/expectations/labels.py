@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 
 from scipy import stats
 
-from synthgate.comparisons import STATISTICS
+from synthgate.comparisons import STATISTICS, jensen_shannon
 from synthgate.expectations.base import Context, Expectation, example, register
 from synthgate.metrics import Metric
 from synthgate.metrics.flags import RowCheck
@@ -34,7 +34,6 @@ from synthgate.metrics.labels import (
     LabelPairs,
     PairCounts,
     Signature,
-    jensen_shannon,
     majority,
     minority,
     normalized_entropy,

@@ -29,10 +29,17 @@ from typing import Any, ClassVar
 
 from synthgate.batch import Batch
 from synthgate.metrics import Metric, in_row_order
-from synthgate.metrics.duplicates import shingles
 from synthgate.metrics.flags import Flag, RowCheck, row_check
 from synthgate.metrics.rows import row_measure
-from synthgate.metrics.tokens import excerpt, ngrams, normalize, tokenize, words
+from synthgate.metrics.tokens import (
+    TextFeatures,
+    excerpt,
+    features,
+    ngrams,
+    similar,
+    tokenize,
+    words,
+)
 from synthgate.patterns import compile_pattern
 from synthgate.sampling import BottomK, row_priority
 from synthgate.turns import Turn
@@ -293,15 +300,6 @@ class TurnRepeatCounts:
     examples: Examples = field(default_factory=dict)
 
 
-def _similar(a: set[bytes], b: set[bytes], threshold: float) -> bool:
-    """Jaccard(a, b) >= threshold; sets whose sizes differ too much are skipped unseen
-    (Jaccard is at most min/max of the sizes)."""
-    small, large = sorted((len(a), len(b)))
-    if not large or small < threshold * large:
-        return False
-    return len(a & b) >= threshold * len(a | b)
-
-
 @row_check
 @dataclass(frozen=True)
 class RepeatedTurnCheck(RowCheck):
@@ -317,21 +315,25 @@ class RepeatedTurnCheck(RowCheck):
     def items(self, batch: Batch) -> Iterator[tuple[int, Any]]:
         yield from zip(batch.rows, batch.columns[self.role], strict=True)
 
-    def repeats(self, turns: Sequence[Turn]) -> tuple[int, list[tuple[int, str, str]]]:
-        """Non-empty turns, and ``(turn index, exact or near, which earlier turn)`` per repeat."""
+    def repeats(
+        self, turns: Sequence[Turn], text_features: Callable[[str], TextFeatures] = TextFeatures
+    ) -> tuple[int, list[tuple[int, str, str]]]:
+        """Non-empty turns, and ``(turn index, exact or near, which earlier turn)`` per repeat
+        (``text_features``: a batch's shared features, ``tokens.features``)."""
         seen: dict[str, int] = {}
-        earlier: deque[tuple[int, set[bytes]]] = deque(maxlen=self.window)
+        earlier: deque[tuple[int, set[str]]] = deque(maxlen=self.window)
         checked, out = 0, []
         for index, (_, text) in enumerate(turns):
             if not text.strip():
                 continue
             checked += 1
-            key, grams = normalize(text), set(shingles(text))
+            found = text_features(text)
+            key, grams = found.normalized, set(found.shingles)
             if key in seen:
                 out.append((index, "exact", f"repeats turn {seen[key]}"))
             else:
                 match = next(
-                    (i for i, g in reversed(earlier) if _similar(grams, g, self.threshold)), None
+                    (i for i, g in reversed(earlier) if similar(grams, g, self.threshold)), None
                 )
                 if match is not None:
                     out.append((index, "near", f"close to turn {match}"))
@@ -366,8 +368,9 @@ class TurnRepeats(Metric):
     def update(self, state: TurnRepeatCounts, batch: Batch) -> TurnRepeatCounts:
         check = RepeatedTurnCheck(self.role, self.threshold, self.window)
         examples = []
+        text_features = partial(features, batch)
         for row, turns in zip(batch.rows, batch.columns[self.role], strict=True):
-            checked, repeats = check.repeats(turns)
+            checked, repeats = check.repeats(turns, text_features)
             kinds = Counter(kind for _, kind, _ in repeats)
             state.turns += checked
             state.exact += kinds["exact"]

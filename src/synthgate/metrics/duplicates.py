@@ -11,7 +11,7 @@ repeat an earlier row). Finding: LLM-made data has low diversity and repeats its
   examples. Where the count is exact its Wilson interval says what the rows can tell about the
   process that generated them.
 - ``NearDuplicates`` draws a seeded pool of probe rows (``sampling.BottomK``), indexes their
-  MinHash signatures (datasketch ``MinHashLSH``, word 3-gram shingles hashed with CRC-32) and asks of every later
+  MinHash signatures (datasketch ``MinHashLSH``, word 3-gram shingles, ``tokens.shingles``, hashed with CRC-32) and asks of every later
   row (by row id) whether it is a near-duplicate (estimated Jaccard >= threshold) of a probe. The share of
   probes with a later near-duplicate estimates the duplicate rate of the whole dataset, with a
   Wilson interval; up to ``pool`` rows it is exact.
@@ -37,13 +37,11 @@ from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 from synthgate.batch import Batch
 from synthgate.metrics import Metric, add_example
-from synthgate.metrics.tokens import excerpt, ngrams, normalize, words
+from synthgate.metrics.tokens import excerpt, features
 from synthgate.observation import Observation
 from synthgate.sampling import row_priority, wilson
 
 MAX_ROWS_PER_CLUSTER = 5
-MAX_SHINGLED_WORDS = 2000
-"""Near-duplicate signatures use a text's first 2000 words (enough to tell two texts apart)."""
 MAX_HELD = 10_000
 """Texts whose signatures a near-duplicate state holds so that merges stay exact (about 5 MB)."""
 
@@ -94,9 +92,9 @@ class DuplicateResult:
     clusters: list[Cluster]
 
 
-def _hash(text: str) -> int:
+def _hash(normalized: str) -> int:
     return int.from_bytes(
-        hashlib.blake2b(normalize(text).encode("utf-8"), digest_size=8).digest(), "big"
+        hashlib.blake2b(normalized.encode("utf-8"), digest_size=8).digest(), "big"
     )
 
 
@@ -118,7 +116,7 @@ class ExactDuplicates(Metric):
         limit = state.threshold
         for row, _, text in batch.texts(self.role):
             state.rows += 1
-            key = _hash(text)
+            key = _hash(features(batch, text).normalized)
             if key >= limit:
                 continue
             cluster = state.clusters.get(key)
@@ -265,13 +263,6 @@ class NearDupResult:
     clusters: list[Cluster]
 
 
-def shingles(text: str, size: int = 3) -> list[bytes]:
-    tokens = words(text)[:MAX_SHINGLED_WORDS]
-    if len(tokens) < size:
-        return [" ".join(tokens).encode("utf-8")]
-    return [" ".join(gram).encode("utf-8") for gram in ngrams(tokens, size)]
-
-
 MINHASH_SEED = 1
 _MERSENNE = np.uint64((1 << 61) - 1)
 _MAX_HASH = np.uint64((1 << 32) - 1)
@@ -341,7 +332,10 @@ class NearDuplicates(Metric):
         items = list(batch.keyed_texts(self.role))
         if not items:
             return state
-        signatures = minhash_signatures([shingles(text) for *_, text in items], self.num_perm)
+        shingled = [
+            [s.encode("utf-8") for s in features(batch, text).shingles] for *_, text in items
+        ]
+        signatures = minhash_signatures(shingled, self.num_perm)
         ids, positions = [i for i, *_ in items], [position for _, _, position, _ in items]
         priorities = row_priority(ids, self.seed, positions).tolist()
         state.rows += len(items)

@@ -21,9 +21,8 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from synthgate.batch import Batch
-from synthgate.metrics.duplicates import MAX_SHINGLED_WORDS, excerpt
 from synthgate.metrics.flags import Flag, RowCheck, row_check
-from synthgate.metrics.tokens import ngrams
+from synthgate.metrics.tokens import excerpt, shingles, similar
 
 PLACEHOLDER_CHARS = 80
 """A placeholder is short: longer values are content, whatever their first words."""
@@ -80,13 +79,11 @@ _CASED_TOKEN = re.compile(r"\w+|[^\w\s]")
 _SPACE = re.compile(r"\s+")
 
 
-def shingle_set(text: str, size: int = 3) -> set[tuple[str, ...]]:
-    """Case-sensitive word and punctuation ``size``-grams, so that "add a comma" or "make it
-    upper case" done right is not a copy; a text shorter than ``size`` tokens is one shingle."""
-    tokens = _CASED_TOKEN.findall(text)[:MAX_SHINGLED_WORDS]
-    if len(tokens) < size:
-        return {tuple(tokens)}
-    return set(ngrams(tokens, size))
+def shingle_set(text: str) -> set[str]:
+    """The text's shingles (``tokens.shingles``, as near-duplicates use) over case-sensitive
+    word and punctuation tokens, so that "add a comma" or "make it upper case" done right is
+    not a copy."""
+    return set(shingles(_CASED_TOKEN.findall(text)))
 
 
 MAX_LENGTH_RATIO = 3.0
@@ -94,15 +91,11 @@ MAX_LENGTH_RATIO = 3.0
 about as much in size, and Jaccard <= smaller / larger set (unless a text repeats itself)."""
 
 
-def jaccard(a: set[Any], b: set[Any]) -> float:
-    return len(a & b) / len(a | b) if a or b else 1.0
-
-
 @row_check
 @dataclass(frozen=True)
 class CopyCheck(RowCheck):
     """Flags a ``role`` text that copies the row's ``source`` text: equal up to white space,
-    or a near-duplicate of it (Jaccard of token 3-grams >= ``threshold``)."""
+    or a near-duplicate of it (Jaccard of case-sensitive token 3-grams >= ``threshold``)."""
 
     name: ClassVar[str] = "copy"
     role: str = "output"
@@ -125,9 +118,8 @@ class CopyCheck(RowCheck):
         if _SPACE.sub(" ", text).strip() == _SPACE.sub(" ", source).strip():
             return Flag(f"exact copy of {self.source}", shown)
         ratio = len(text) / len(source)
-        if (
-            1 / MAX_LENGTH_RATIO <= ratio <= MAX_LENGTH_RATIO
-            and jaccard(shingle_set(text), shingle_set(source)) >= self.threshold
+        if 1 / MAX_LENGTH_RATIO <= ratio <= MAX_LENGTH_RATIO and similar(
+            shingle_set(text), shingle_set(source), self.threshold
         ):
             return Flag(f"near copy of {self.source}", shown)
         return None

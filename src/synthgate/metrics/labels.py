@@ -129,17 +129,6 @@ def normalized_entropy(shares: dict[Any, float]) -> float:
     return entropy / math.log(len(shares))
 
 
-def jensen_shannon(p: dict[Any, float], q: dict[Any, float]) -> float:
-    """Jensen-Shannon divergence in bits (0 identical, 1 disjoint)."""
-    keys = set(p) | set(q)
-    m = {k: (p.get(k, 0.0) + q.get(k, 0.0)) / 2 for k in keys}
-
-    def kl(a: dict[Any, float]) -> float:
-        return sum(a[k] * math.log2(a[k] / m[k]) for k in a if a[k] > 0)
-
-    return (kl(p) + kl(q)) / 2
-
-
 @dataclass(frozen=True)
 class LabelDistribution(Metric):
     """Counts of every label of ``role`` (each sampled label of a list counts once)."""

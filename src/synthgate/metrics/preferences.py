@@ -24,6 +24,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, ClassVar
 
 from synthgate.batch import Batch
@@ -38,7 +39,7 @@ from synthgate.metrics import (
     merge_examples,
 )
 from synthgate.metrics.flags import Flag, RowCheck, row_check
-from synthgate.metrics.tokens import excerpt, tokenize, words
+from synthgate.metrics.tokens import TextFeatures, excerpt, features
 from synthgate.roles import Codings
 
 EXAMPLES = 3
@@ -93,23 +94,30 @@ def word_overlap(a: set[str], b: set[str]) -> float:
     return 2 * common / (len(a) + len(b)) if common else 0.0
 
 
-def cue_value(cue: str, output1: Any, output2: Any, source: Any) -> float | None:
+def cue_value(
+    cue: str,
+    output1: Any,
+    output2: Any,
+    source: Any,
+    text_features: Callable[[str], TextFeatures] = TextFeatures,
+) -> float | None:
     """How much more of the cue output1 has than output2 (positive: output1 has more).
 
     ``length``: log((1 + tokens of output1) / (1 + tokens of output2)), scale-free so that 10
     extra tokens weigh more beside a 20-token answer than beside a 500-token one.
     ``*_overlap``: word overlap (unigram F1 of word types) of output1 with the source minus
-    that of output2.
+    that of output2. ``text_features``: a batch's shared features (``tokens.features``).
     """
     if not isinstance(output1, str) or not isinstance(output2, str):
         return None
+    first, second = text_features(output1), text_features(output2)
     if cue == "length":
-        return math.log((1 + len(tokenize(output1))) / (1 + len(tokenize(output2))))
+        return math.log((1 + len(first.tokens)) / (1 + len(second.tokens)))
     if not isinstance(source, str) or not source.strip():
         return None
-    source_words = set(words(source))
-    return word_overlap(set(words(output1)), source_words) - word_overlap(
-        set(words(output2)), source_words
+    source_words = set(text_features(source).words)
+    return word_overlap(set(first.words), source_words) - word_overlap(
+        set(second.words), source_words
     )
 
 
@@ -283,6 +291,7 @@ class Judgements(Metric):
     def update(self, state: JudgementState, batch: Batch) -> JudgementState:
         columns = batch.columns
         source = CUE_SOURCES[self.cue] if self.cue else None
+        shared = partial(features, batch)
         for i, (row, raw) in enumerate(zip(batch.rows, columns[self.role], strict=True)):
             key = one_judgement(raw)
             state.counts[key] += 1
@@ -290,7 +299,9 @@ class Judgements(Metric):
             if self.cue is None:
                 continue
             output1, output2 = columns["output1"][i], columns["output2"][i]
-            x = cue_value(self.cue, output1, output2, columns[source][i] if source else None)
+            x = cue_value(
+                self.cue, output1, output2, columns[source][i] if source else None, shared
+            )
             if x is None:
                 continue
             state.cue.setdefault(key, CueSums()).add(x)

@@ -31,7 +31,7 @@ import functools
 from typing import Any
 
 from synthgate.metrics.rows import row_measure
-from synthgate.metrics.tokens import words
+from synthgate.metrics.tokens import as_features
 
 MIN_WORDS = 10
 """Texts with fewer words get no readability value (the formulas need sentences)."""
@@ -60,12 +60,14 @@ def _textstat() -> Any:
 
 
 def readability(text: Any, formula: str) -> float | None:
-    """``formula`` of ``text`` clipped to its scale; None for texts under ``MIN_WORDS`` words."""
-    if not isinstance(text, str) or len(words(text)) < MIN_WORDS:
+    """``formula`` of ``text`` (or of its ``TextFeatures``) clipped to its scale; None for
+    texts under ``MIN_WORDS`` words."""
+    found = as_features(text)
+    if found is None or len(found.words) < MIN_WORDS:
         return None
     low, high = READABILITY_SCALES[formula]
-    return float(min(max(getattr(_textstat(), formula)(text), low), high))
+    return float(min(max(getattr(_textstat(), formula)(found.text), low), high))
 
 
 for _formula in READABILITY_SCALES:
-    row_measure(_formula)(functools.partial(readability, formula=_formula))
+    row_measure(_formula, text=True)(functools.partial(readability, formula=_formula))

@@ -49,7 +49,7 @@ from typing import Any, ClassVar
 from synthgate.batch import Batch
 from synthgate.metrics import Metric
 from synthgate.metrics.flags import Flag, RowCheck, row_check
-from synthgate.metrics.tokens import excerpt, tokenize
+from synthgate.metrics.tokens import excerpt, features, tokenize
 from synthgate.observation import Observation
 from synthgate.sampling import wilson
 
@@ -144,8 +144,9 @@ def _duplicate_ngrams(tokens: list[str], n: int) -> tuple[int, str]:
     return chars, first
 
 
-def gopher_repetition(text: str) -> Repetition:
-    """The Gopher repetition fractions of one text (see the module docstring)."""
+def gopher_repetition(text: str, tokens: list[str] | None = None) -> Repetition:
+    """The Gopher repetition fractions of one text (see the module docstring); ``tokens``, the
+    text's tokens when already computed (``tokens.TextFeatures``)."""
     text = text.strip()
     size = max(len(text), 1)
     fractions: dict[str, float] = {}
@@ -156,7 +157,7 @@ def gopher_repetition(text: str) -> Repetition:
         fractions[f"dup_{kind}_frac"] = count / len(parts)
         fractions[f"dup_{kind}_char_frac"] = chars / size
         evidence[f"dup_{kind}_frac"] = evidence[f"dup_{kind}_char_frac"] = first
-    tokens = tokenize(text)
+    tokens = tokenize(text) if tokens is None else tokens
     for n in (2, 3, 4):
         chars, gram = _top_ngram(tokens, n)
         fractions[f"top_{n}_gram"], evidence[f"top_{n}_gram"] = chars / size, gram
@@ -176,9 +177,9 @@ class GopherRepetitionCheck(RowCheck):
     role: str = "text"
     min_words: int = GOPHER_MIN_WORDS
 
-    def measure(self, text: str) -> Repetition | None:
+    def measure(self, text: str, tokens: list[str] | None = None) -> Repetition | None:
         """The text's repetition fractions; None when it is too short to be judged."""
-        repetition = gopher_repetition(text)
+        repetition = gopher_repetition(text, tokens)
         return repetition if repetition.words >= self.min_words else None
 
     def inspect(self, value: Any) -> tuple[int, list[Flag]]:
@@ -255,7 +256,7 @@ class GopherRepetition(Metric):
         check = GopherRepetitionCheck(self.role, self.min_words)
         offenders = []
         for row, text in check.items(batch):
-            repetition = check.measure(text)
+            repetition = check.measure(text, features(batch, text).tokens)
             if repetition is None:
                 state.short += 1
                 continue

@@ -22,29 +22,35 @@ import numpy as np
 
 from synthgate.batch import Batch
 from synthgate.metrics import EXACT_SCALE, Metric, exact
-from synthgate.metrics.tokens import excerpt, tokenize
+from synthgate.metrics.tokens import as_features, excerpt, features
 from synthgate.sampling import BottomK, row_priority
 
 RowMeasure = Callable[[Any], float | None]
 Extreme = tuple[float, int, str]
 """(value, row, excerpt of the row's text)."""
 ROW_MEASURES: dict[str, RowMeasure] = {}
+TEXT_MEASURES: set[str] = set()
+"""Measures that ``RowValues`` hands a text's shared features (``tokens.TextFeatures``)."""
 
 
-def row_measure(name: str) -> Callable[[RowMeasure], RowMeasure]:
-    """Register a per-row measure under ``name`` for use by ``RowValues``."""
+def row_measure(name: str, text: bool = False) -> Callable[[RowMeasure], RowMeasure]:
+    """Register a per-row measure under ``name`` for use by ``RowValues``; with ``text``, it
+    receives a text's ``TextFeatures`` (computed once per batch) instead of the text."""
 
     def decorate(function: RowMeasure) -> RowMeasure:
         ROW_MEASURES[name] = function
+        if text:
+            TEXT_MEASURES.add(name)
         return function
 
     return decorate
 
 
-@row_measure("tokens")
+@row_measure("tokens", text=True)
 def token_count(text: Any) -> float | None:
     """Word and punctuation tokens in a text."""
-    return float(len(tokenize(text))) if isinstance(text, str) and text.strip() else None
+    found = as_features(text)
+    return float(len(found.tokens)) if found else None
 
 
 @row_measure("chars")
@@ -156,9 +162,15 @@ class RowValues(Metric):
 
     def update(self, state: MomentsState, batch: Batch) -> MomentsState:
         function = ROW_MEASURES[self.measure]
+        shared = self.measure in TEXT_MEASURES
         rows, ids, values, candidates = [], [], [], []
         for row, ident, value in zip(batch.rows, batch.ids, batch.columns[self.role], strict=True):
-            measured = function(value) if value is not None else None
+            if value is None:
+                measured = None
+            elif shared and isinstance(value, str):
+                measured = function(features(batch, value))
+            else:
+                measured = function(value)
             if measured is None or not math.isfinite(measured):
                 state.missing += 1
             else:

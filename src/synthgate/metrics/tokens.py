@@ -1,8 +1,17 @@
-"""Tokenizing and normalizing text, shared by every text metric."""
+"""Tokenizing and normalizing text, shared by every text metric.
+
+A text's features (lower case, tokens, words, shingles) are computed once per batch and shared
+by every metric that reads them: ``features(batch, text)``. Shingles and their Jaccard
+similarity have one definition here, used by near-duplicates, repeated dialogue turns and the
+instruction copy check.
+"""
 
 from __future__ import annotations
 
 import re
+from typing import Any
+
+from synthgate.batch import Batch
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 _WORD = re.compile(r"\w+")
@@ -13,21 +22,108 @@ EXCERPT = 160
 
 def tokenize(text: str) -> list[str]:
     """Lower-cased word and punctuation tokens."""
-    return _TOKEN.findall(text.lower())
+    return TextFeatures(text).tokens
 
 
 def words(text: str) -> list[str]:
     """Lower-cased word tokens, punctuation left out."""
-    return _WORD.findall(text.lower())
+    return TextFeatures(text).words
 
 
 def normalize(text: str) -> str:
     """Text as compared for exact duplicates: lower case, runs of white space folded."""
-    return _SPACE.sub(" ", text.lower()).strip()
+    return TextFeatures(text).normalized
 
 
 def ngrams(tokens: list[str], n: int) -> list[tuple[str, ...]]:
     return [tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
+
+
+MAX_SHINGLED_TOKENS = 2000
+"""Shingles come from a text's first 2000 tokens (enough to tell two texts apart)."""
+
+
+def shingles(tokens: list[str], size: int = 3) -> list[str]:
+    """The ``size``-grams of a text's tokens (its first ``MAX_SHINGLED_TOKENS``), each joined
+    by a space; a text of fewer tokens is one shingle."""
+    tokens = tokens[:MAX_SHINGLED_TOKENS]
+    if len(tokens) < size:
+        return [" ".join(tokens)]
+    return [" ".join(tokens[i : i + size]) for i in range(len(tokens) - size + 1)]
+
+
+def similar(a: set[Any], b: set[Any], threshold: float) -> bool:
+    """Jaccard(a, b) = |a & b| / |a | b| >= ``threshold``. Sets whose sizes differ too much are
+    rejected unseen: Jaccard is at most the smaller size over the larger."""
+    small, large = sorted((len(a), len(b)))
+    if not large:
+        return True
+    if small < threshold * large:
+        return False
+    return len(a & b) >= threshold * len(a | b)
+
+
+class TextFeatures:
+    """What metrics read of one text, each computed on first use: ``lower`` case, ``tokens``
+    (lower-cased words and punctuation), ``words``, ``normalized`` (for exact duplicates) and
+    word 3-gram ``shingles``."""
+
+    __slots__ = ("_lower", "_normalized", "_shingles", "_tokens", "_words", "text")
+
+    def __init__(self, text: str):
+        self.text = text
+        self._lower: str | None = None
+        self._tokens: list[str] | None = None
+        self._words: list[str] | None = None
+        self._normalized: str | None = None
+        self._shingles: list[str] | None = None
+
+    @property
+    def lower(self) -> str:
+        if self._lower is None:
+            self._lower = self.text.lower()
+        return self._lower
+
+    @property
+    def tokens(self) -> list[str]:
+        if self._tokens is None:
+            self._tokens = _TOKEN.findall(self.lower)
+        return self._tokens
+
+    @property
+    def words(self) -> list[str]:
+        if self._words is None:
+            self._words = _WORD.findall(self.lower)
+        return self._words
+
+    @property
+    def normalized(self) -> str:
+        if self._normalized is None:
+            self._normalized = _SPACE.sub(" ", self.lower).strip()
+        return self._normalized
+
+    @property
+    def shingles(self) -> list[str]:
+        if self._shingles is None:
+            self._shingles = shingles(self.words)
+        return self._shingles
+
+
+def as_features(value: Any) -> TextFeatures | None:
+    """A text's features (``value`` itself when it already is), None for a value that is no
+    non-empty text."""
+    if isinstance(value, str):
+        value = TextFeatures(value)
+    return value if isinstance(value, TextFeatures) and value.text.strip() else None
+
+
+def features(batch: Batch, text: str) -> TextFeatures:
+    """The features of ``text``, computed once per batch (and its group sub-batches)."""
+    cache: dict[str, TextFeatures] = batch.cache.setdefault("text", {})
+    found = cache.get(text)
+    if found is None:
+        found = cache[text] = TextFeatures(text)
+    return found
 
 
 def excerpt(text: str, length: int = EXCERPT) -> str:
