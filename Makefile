@@ -42,7 +42,8 @@ fuzz: $(STAMP)
 	@$(BIN)/python -c "import atheris" 2>/dev/null || $(BIN)/python -m pip install --quiet atheris
 	@mkdir -p .fuzz/corpus
 	$(BIN)/python fuzz/fuzz_inputs.py -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
-	  -rss_limit_mb=3072 -max_len=65536 -artifact_prefix=.fuzz/ .fuzz/corpus fuzz/seeds
+	  -rss_limit_mb=3072 -max_len=65536 -dict=fuzz/tokens.dict -artifact_prefix=.fuzz/ \
+	  .fuzz/corpus fuzz/seeds
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

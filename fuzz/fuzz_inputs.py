@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import json
 import sys
 import tempfile
 from pathlib import Path
@@ -39,7 +40,11 @@ def read(data: bytes, name: str) -> None:
     path.write_bytes(data)
     dataset = Dataset(path)
     roles = dict(zip(ROLES, dataset.columns, strict=False))
-    validated = sum(len(batch) for batch, _ in dataset.batches(roles))
+    validated = 0
+    for batch, _ in dataset.batches(roles):
+        validated += len(batch)
+        # what metrics and --json see: JSON-safe values, text that encodes as UTF-8
+        json.dumps(batch.columns, ensure_ascii=False).encode("utf-8")
     if validated + len(dataset.unreadable) != dataset.rows_read:
         raise AssertionError(
             f"{validated} validated + {len(dataset.unreadable)} unreadable != {dataset.rows_read} read"
@@ -52,7 +57,7 @@ def test_one_input(raw: bytes) -> None:
     data = provider.ConsumeBytes(provider.remaining_bytes())
     try:
         if kind == "suite":
-            parse_suite(data.decode("utf-8", "surrogateescape"), "fuzz.yml")
+            parse_suite(data.decode("utf-8", "surrogateescape"), "fuzz.yml").to_yaml()
         else:
             read(data, f"input.{kind}")
     except SynthgateError:

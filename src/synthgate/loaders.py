@@ -49,10 +49,11 @@ MAX_LISTED_UNREADABLE = 1000
 """Unreadable rows listed with their reason; beyond this they are counted and their row numbers kept."""
 MAX_ROW_BYTES = 8 << 20
 """What one row may cost: a JSON line, a JSON array element or a CSV record larger than 8 MiB is
-unreadable (and is read past, never held whole). Metrics hold several copies of a text in
-intermediate structures (a 200 MB text reached 7.3 GB, 37 times its size, in free_text), so a
-row at the cap costs a few hundred MB at worst. ``batch.MAX_ROW_CHARS`` caps the mapped values
-of Parquet, ``save_to_disk`` and DataFrame rows the same way."""
+unreadable (and is read past, never held whole). Metrics hold many copies of a text in
+intermediate structures: a 200 MB text reached 7.3 GB in free_text; now that row is unreadable
+and the run peaks at 175 MB, while a row just under the cap (8 MB of text) peaks at 610 MB.
+``batch.MAX_ROW_CHARS`` caps the mapped values of Parquet, ``save_to_disk`` and DataFrame rows
+the same way."""
 COMPRESSION = {".gz": "gzip", ".bz2": "bz2", ".zst": "zstd", ".zstd": "zstd"}
 """Compressed files by extension (``data.jsonl.gz``), read through Arrow's compressed streams."""
 _MAGIC = ((b"\x1f\x8b", "gzip"), (b"BZh", "bz2"), (b"\x28\xb5\x2f\xfd", "zstd"))

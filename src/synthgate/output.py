@@ -78,7 +78,11 @@ def atomic_file(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
 
 
 def write_atomic(path: str | os.PathLike[str], text: str) -> Path:
-    """Write ``text`` (UTF-8) to ``path`` through a temporary file renamed into place."""
+    """Write ``text`` (UTF-8) to ``path`` through a temporary file renamed into place.
+
+    A lone surrogate (a column named ``"\\ud800"`` in JSON) is written as its escape
+    ``\\ud800``, which is what it was in the JSON it came from, so writing cannot fail on it.
+    """
     with atomic_file(path) as out:
-        out.write(text.encode("utf-8"))
+        out.write(text.encode("utf-8", "backslashreplace"))
     return Path(path)

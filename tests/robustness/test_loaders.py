@@ -384,3 +384,12 @@ def test_standard_input_is_read_with_its_format_sniffed(
         "jsonl",
         25,
     )
+
+
+def test_a_lone_surrogate_in_a_column_name_is_written_as_its_escape(cli, tmp_path: Path) -> None:
+    records = [{"text": f"a text number {i} about things", "\ud800k": i % 2} for i in range(30)]
+    out = tmp_path / "r.json"
+    run = cli("validate", write_jsonl(tmp_path / "d.jsonl", records), "--suite", "free_text",
+              "--map", "group=\ud800k", "--json", out)  # fmt: skip
+    assert run.code in (0, 1), run.err
+    assert json.loads(out.read_text())["dataset"]["columns"]["group"] == "\ud800k"
