@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -51,15 +50,20 @@ def test_memory_error_is_exit_2(cli, data: Path, monkeypatch: pytest.MonkeyPatch
 
 def test_sigint_during_start_up_prints_one_line(data: Path) -> None:
     """An interrupt while the libraries are still importing: 'interrupted', exit 130."""
+    script = (
+        "import sys; from synthgate.__main__ import run; print('ready', flush=True); "
+        f"sys.argv = ['synthgate', 'validate', {str(data)!r}, '--suite', 'free_text']; run()"
+    )
     process = subprocess.Popen(
-        [sys.executable, "-m", "synthgate", "validate", str(data), "--suite", "free_text"],
+        [sys.executable, "-c", script],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # not inherited SIG_IGN
     )
-    time.sleep(0.3)
+    assert process.stdout is not None
+    assert process.stdout.readline() == "ready\n"  # the CLI's imports (about a second) follow
     os.kill(process.pid, signal.SIGINT)
-    _, err = process.communicate(timeout=60)
+    _, err = process.communicate(timeout=120)
     assert "Traceback" not in err
     assert process.returncode == 130 and err.strip() == "synthgate: interrupted"
