@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -63,6 +64,7 @@ def test_sigint_during_start_up_prints_one_line(data: Path) -> None:
     )
     assert process.stdout is not None
     assert process.stdout.readline() == "ready\n"  # the CLI's imports (about a second) follow
+    time.sleep(0.1)  # into them, past the few statements before run() takes over
     os.kill(process.pid, signal.SIGINT)
     _, err = process.communicate(timeout=120)
     assert "Traceback" not in err
