@@ -23,6 +23,7 @@ from synthgate.metrics.dialogues import (
     repeated_ngram_share,
 )
 from synthgate.result import ExpectationResult
+from synthgate.rowpass import check_rows
 from synthgate.suite import parse_suite
 from synthgate.turns import parse_transcript
 
@@ -140,6 +141,16 @@ def test_interruption_is_skipped_when_no_turn_uses_the_markers() -> None:
     out = synthgate.validate(conversations(chat), FLIPS)
     assert result(out, "interruption_rate").status == "skipped"
     assert result(out, "role_flip_rate").status == "passed"
+
+
+def test_a_chat_without_the_marker_protocol_is_not_counted_as_interrupted() -> None:
+    chat = [("USER", "Book a table for two."), ("SYSTEM", "Which restaurant?")]
+    interrupted = camel("Instruction: List three markets.", "I cannot browse the web.")
+    frame = conversations(CLEAN, interrupted, chat)
+    interruptions = result(synthgate.validate(frame, FLIPS), "interruption_rate")
+    assert interruptions.observed == pytest.approx(1 / 8)  # not 2 / 9: the chat is left out
+    flags = [f for v in check_rows(frame, FLIPS) for f in v.flags if f.check == "interruption"]
+    assert [f.unit for f in flags] == [1]
 
 
 def test_role_flips_are_reported_by_conversation_length() -> None:

@@ -38,6 +38,11 @@ def test_registry_lists_every_check_with_name_unit_and_roles() -> None:
         assert (cls.__doc__ or "").strip()
 
 
+def test_every_row_check_backs_an_expectation() -> None:
+    used = {check.name for cls in REGISTRY.values() for check in cls().row_checks(Context())}
+    assert used == set(ROW_CHECKS)
+
+
 def test_a_check_answers_for_one_value() -> None:
     boilerplate = ROW_CHECKS["boilerplate"]()
     assert boilerplate.check("Paris is the capital of France.") == []

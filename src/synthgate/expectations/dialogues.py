@@ -112,6 +112,9 @@ class _MarkerRule(Expectation):
     def metrics(self) -> dict[str, Metric]:
         return {"flips": RoleFlips(self.role, self.markers, self.end_token)}
 
+    def row_checks(self, context: Context) -> tuple[RowCheck, ...]:
+        return (self.check(self.role, self.markers, self.end_token),)
+
 
 @register
 @dataclass(frozen=True)
@@ -130,9 +133,6 @@ class RoleFlipRate(_MarkerRule):
     check: ClassVar[type[RoleFlipCheck]] = RoleFlipCheck
     finding: ClassVar[str] = ROLE_FLIP_FINDING
     statistics: ClassVar[tuple[str, ...]] = ("cohens_h", "difference")
-
-    def row_checks(self, context: Context) -> tuple[RowCheck, ...]:
-        return (self.check(self.role, self.markers, self.end_token),)
 
     def observe_one(self, values: dict[str, Any], context: Context) -> Observation:
         counts: RoleFlipCounts = values["flips"]

@@ -134,6 +134,15 @@ def flagged_turns(
     return out
 
 
+def marked_turns(turns: Sequence[Turn], markers: Sequence[tuple[str, str]]) -> int:
+    """Turns of speakers that have a marker, in a conversation that holds a marker; 0 for a
+    conversation without the marker protocol (its turns are not judged for interruptions)."""
+    if not any(marker in text for _, text in turns for _, marker in markers):
+        return 0
+    own = _by_speaker(markers)
+    return sum(speaker.casefold() in own for speaker, _ in turns)
+
+
 FLIP_KINDS = ("flipped", "speaks_as_other")
 """Kinds of flagged turns that make a conversation flipped (not ``interrupted``)."""
 
@@ -177,15 +186,14 @@ class InterruptionCheck(RoleFlipCheck):
     unit: ClassVar[str] = "turn"
 
     def inspect(self, value: Any) -> tuple[int, list[Flag]]:
-        if not any(marker in text for _, text in value for _, marker in self.markers):
+        marked = marked_turns(value, self.markers)
+        if not marked:
             return 0, []
-        own = _by_speaker(self.markers)
-        flags = [
+        return marked, [
             _turn_flag(value, index, kind, detail)
             for index, kind, detail in flagged_turns(value, self.markers, self.end_token)
             if kind == "interrupted"
         ]
-        return sum(speaker.casefold() in own for speaker, _ in value), flags
 
 
 @dataclass
@@ -227,18 +235,22 @@ class RoleFlips(Metric):
         return RoleFlipCounts()
 
     def update(self, state: RoleFlipCounts, batch: Batch) -> RoleFlipCounts:
-        own = _by_speaker(self.markers)
         examples = []
         for row, turns in zip(batch.rows, batch.columns[self.role], strict=True):
             if not turns:
                 continue
-            flags = flagged_turns(turns, self.markers, self.end_token)
+            marked = marked_turns(turns, self.markers)
+            flags = [
+                flag
+                for flag in flagged_turns(turns, self.markers, self.end_token)
+                if marked or flag[1] != "interrupted"
+            ]
             kinds = Counter(kind for _, kind, _ in flags)
             flipped = any(kinds[kind] for kind in FLIP_KINDS)
             state.conversations += 1
             state.flipped_conversations += flipped
             state.by_kind.update(kinds)
-            state.marker_turns += sum(speaker.casefold() in own for speaker, _ in turns)
+            state.marker_turns += marked
             state.markers_seen = state.markers_seen or any(
                 marker in text for _, text in turns for _, marker in self.markers
             )
