@@ -80,6 +80,7 @@ def test_row_pass_over_alpaca_adds_up_to_the_aggregate_rates(paper_data: Path) -
     path = paper_data / "instructions/alpaca_5000_llm.jsonl"
     rows = list(check_rows(path, "instructions"))
     assert len(rows) == 5000 and len({r.line for r in rows}) == 5000
+    assert [r.id for r in rows[:3]] == [0, 1, 2] and rows[0].line == 1
     counts: Counter[str] = Counter(flag.entry for r in rows for flag in r.flags)
     run = validate(path, "instructions")
     flagged = {

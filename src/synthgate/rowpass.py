@@ -4,7 +4,7 @@
 rates: boilerplate, placeholders, copies, truncations, Gopher repetition, role flips and
 interruptions, repeated turns, closing loops, invalid labels and judgements), each with the
 entry it belongs to and that entry's severity. ``check_rows`` reads a dataset once and yields a
-``RowVerdict`` per row, in file order: the row's line number and its flags (empty for a clean
+``RowVerdict`` per row, in file order: the row's line number, its record index (``id``) and its flags (empty for a clean
 row), or why it could not be read. Memory holds one batch. The flags of an entry, counted over every row, are the
 counts its aggregate rate reports (``details.flagged``), since both come from the same check
 (``metrics.flags.RowCheck``). A quarantine split or a pandera check is built on this.
@@ -57,6 +57,8 @@ class RowVerdict:
     flags: tuple[RowFlag, ...] = ()
     unreadable: str | None = None
     """Why the row could not be read (it was not checked), else None."""
+    id: int | None = None
+    """The record's 0-based index in the source (``Batch.ids``); None for an unreadable row."""
 
     @property
     def clean(self) -> bool:
@@ -105,6 +107,7 @@ def row_verdicts(
     (role -> column), in row order, unreadable rows included."""
     for batch, errors, _ in dataset.read(columns):
         flags: dict[int, list[RowFlag]] = {row: [] for row in batch.rows}
+        ids = dict(zip(batch.rows, batch.ids, strict=True))
         for item in checks:
             check = item.check
             for row, value in check.items(batch):
@@ -112,6 +115,6 @@ def row_verdicts(
                     RowFlag(check.name, item.entry, item.severity, f.reason, f.excerpt, f.unit)
                     for f in check.check(value)
                 ]
-        verdicts = {row: RowVerdict(row, tuple(found)) for row, found in flags.items()}
+        verdicts = {row: RowVerdict(row, tuple(found), id=ids[row]) for row, found in flags.items()}
         verdicts.update((row, RowVerdict(row, unreadable=reason)) for row, reason in errors)
         yield from (verdicts[row] for row in sorted(verdicts))
