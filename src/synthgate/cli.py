@@ -168,9 +168,9 @@ def _add_gx_options(run: argparse.ArgumentParser, sub: argparse._SubParsersActio
     }
     run.add_argument("--gx-dir", **gx_dir)
     gx = sub.add_parser("gx", help="Great Expectations: export a suite")
-    export = gx.add_subparsers(dest="gx_command", required=True, parser_class=_Parser).add_parser(
-        "export", help="write a suite as a GX expectation suite (and its checkpoint)"
-    )
+    export = gx.add_subparsers(
+        dest="gx_command", required=True, metavar="export", parser_class=_Parser
+    ).add_parser("export", help="write a suite as a GX expectation suite (and its checkpoint)")
     export.add_argument("--suite", required=True, help="built-in suite name or suite YAML")
     export.add_argument("--reference", help="human dataset whose values the suite embeds")
     for option in ("--map", "--reference-map"):
