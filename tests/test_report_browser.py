@@ -133,3 +133,34 @@ def test_the_report_of_each_data_type_has_charts_with_labelled_axes(
     for chart in charts:  # each axis says what it shows (matplotlib writes text as <text>)
         assert chart.count("<text") >= 2
     assert len(html) < 1_000_000
+
+
+def test_a_repeated_turn_is_marked_inside_its_dialogue(tmp_path: Path) -> None:
+    turns = [
+        {"speaker": "user", "text": "A table for two, please."},
+        {"speaker": "agent", "text": "Sure, what time would you like?"},
+        {"speaker": "user", "text": "At seven."},
+        {"speaker": "agent", "text": "Sure, what time would you like?"},
+    ]
+    data = tmp_path / "d.jsonl"
+    data.write_text("".join(json.dumps({"turns": turns}) + "\n" for _ in range(20)))
+    html = render_html(validate(data, "dialogues"))
+    example = re.search(r'<div class="ex dialogue">.*?</div>\s*</div>', html, flags=re.DOTALL)
+    assert example is not None
+    text = re.sub(r"\s+", " ", example.group(0))
+    assert "repeats turn 1" in text
+    assert text.index("At seven.") < text.index("<mark><b>agent:</b> Sure, what time")
+
+
+def test_a_run_with_200_groups_gives_a_small_report(tmp_path: Path) -> None:
+    """The report's size does not grow with the rows: examples and charts are capped, so the
+    largest run (200 groups, the most allowed) stays well under a few MB."""
+    data = tmp_path / "g.jsonl"
+    data.write_text(
+        "".join(
+            json.dumps({"m": f"model-{i % 200:03d}", "y": i % 3 % 2}) + "\n" for i in range(20_000)
+        )
+    )
+    result = validate(data, "task_labels", mapping={"label": "y", "group": "m"})
+    assert len({r.group for r in result.results}) == 201
+    assert len(render_html(result).encode()) < 2_000_000

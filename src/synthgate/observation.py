@@ -33,6 +33,8 @@ class Observation:
     examples: list[dict[str, Any]] | None = None
     reason: str | None = None
     subject: str | None = None
+    unit: str | None = None
+    """What the value and ``samples`` count, for axes and labels ("tokens", "log2 tokens")."""
 
     @property
     def measured(self) -> bool:

@@ -82,8 +82,17 @@ SHAPE_FINDING = (
 
 
 def _turn_examples(found: list[TurnExample]) -> list[dict[str, Any]]:
+    """Examples of offending turns, each with the turns before it (``before``) when known."""
     return [
-        example(t.row, t.excerpt, turn=t.turn, speaker=t.speaker, problem=t.detail) for t in found
+        example(
+            t.row,
+            t.excerpt,
+            turn=t.turn,
+            speaker=t.speaker,
+            problem=t.detail,
+            **({"before": [{"speaker": s, "text": x} for s, x in t.before]} if t.before else {}),
+        )
+        for t in found
     ]
 
 
@@ -389,6 +398,7 @@ class TurnLength(Expectation):
             float(median),
             n=len(lengths),
             samples=lengths.tolist(),
+            unit="tokens",
             details=details,
             examples=examples,
         )

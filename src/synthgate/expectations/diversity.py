@@ -270,4 +270,5 @@ class TextLength(Expectation):
             samples=result.values,
             details=details,
             examples=examples,
+            unit=self.unit,
         )

@@ -88,6 +88,7 @@ class _Readability(Expectation):
             samples=result.values,
             details=details,
             examples=examples,
+            unit=self.formula.replace("_", " "),
         )
 
     @abstractmethod

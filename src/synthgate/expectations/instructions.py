@@ -297,4 +297,5 @@ class LengthSpread(Expectation):
             len(logs),
             details=details,
             examples=examples,
+            unit="log2 tokens",
         )

@@ -69,6 +69,18 @@ class TurnExample:
     kind: str
     excerpt: str
     detail: str = ""
+    before: tuple[tuple[str, str], ...] = ()
+    """The turns just before it, ``(speaker, excerpt)``: the offending turn in its dialogue."""
+
+    @classmethod
+    def at(cls, row: int, turns: Any, i: int, kind: str, detail: str = "") -> TurnExample:
+        """The example of turn ``i`` of ``turns``, with up to two turns before it."""
+        before = tuple((s, excerpt(t, 160)) for s, t in turns[max(0, i - CONTEXT) : i])
+        return cls(row, i, turns[i][0], kind, excerpt(turns[i][1]), detail, before)
+
+
+CONTEXT = 2
+"""Turns shown before an offending turn in its example."""
 
 
 Examples = dict[str, list[TurnExample]]
@@ -262,8 +274,7 @@ class RoleFlips(Metric):
             else:
                 state.turns_other += len(turns)
             examples += [
-                TurnExample(row, i, turns[i][0], kind, excerpt(turns[i][1]), detail)
-                for i, kind, detail in flags
+                TurnExample.at(row, turns, i, kind, detail) for i, kind, detail in flags
             ]
         state.examples = _add(state.examples, examples)
         return state
@@ -391,8 +402,7 @@ class TurnRepeats(Metric):
             state.conversations_exact += kinds["exact"] > 0
             state.conversations_near += kinds["near"] > 0
             examples += [
-                TurnExample(row, i, turns[i][0], kind, excerpt(turns[i][1]), detail)
-                for i, kind, detail in repeats
+                TurnExample.at(row, turns, i, kind, detail) for i, kind, detail in repeats
             ]
         state.examples = _add(state.examples, examples)
         return state

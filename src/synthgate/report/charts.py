@@ -62,8 +62,8 @@ def _draw(draw: Any, *args: Any, **kwargs: Any) -> str:
 
 
 def _unit(result: ExpectationResult) -> str:
-    unit = result.details.get("unit")
-    return f", in {unit}" if isinstance(unit, str) and unit else ""
+    unit = result.observation.unit
+    return f", in {unit}" if unit else ""
 
 
 def _percent_axis(axis: Any) -> None:
@@ -77,8 +77,8 @@ def histogram(result: ExpectationResult) -> str | None:
     over shared bins, each as a share of its rows."""
     data = result.observation.samples
     ref = result.reference_observation.samples if result.reference_observation else None
-    if not data or len(data) < 5:
-        return None
+    if not data or len(data) < 5 or len(set(data) | set(ref or [])) < 2:
+        return None  # one value: nothing to draw a distribution of
     return _draw(_histogram, result, np.asarray(data, float), ref)
 
 

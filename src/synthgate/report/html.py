@@ -56,6 +56,8 @@ class Example:
     text: str
     count: int | None = None
     notes: dict[str, Any] = field(default_factory=dict)
+    before: list[dict[str, str]] = field(default_factory=list)
+    """For a turn: the turns before it in its dialogue ({speaker, text})."""
 
 
 @dataclass
@@ -86,7 +88,7 @@ class Section:
 
 
 NGRAM = re.compile(r"^“(.*)” ×[\d,]+ in the sample$", re.DOTALL)
-SHOWN = {"row", "rows", "excerpt", "count", "opener", "share", "reference_share"}
+SHOWN = {"row", "rows", "excerpt", "count", "opener", "share", "reference_share", "before"}
 
 
 def _example(ex: dict[str, Any]) -> Example:
@@ -100,7 +102,8 @@ def _example(ex: dict[str, Any]) -> Example:
         text = re.sub(r'^".*?" opens [^:]*: ', "", text)  # the table says it
         return Example("opener", int(ex["row"]), rows, text, ex.get("count"), notes)
     if "turn" in ex or "speaker" in ex:
-        return Example("turn", int(ex["row"]), rows, text, ex.get("count"), notes)
+        before = [b for b in ex.get("before") or [] if isinstance(b, dict)]
+        return Example("turn", int(ex["row"]), rows, text, ex.get("count"), notes, before)
     gram = NGRAM.match(text)
     if gram and ex.get("count") is not None:  # counted in the sampled text, not rows
         return Example("ngram", int(ex["row"]), rows, gram.group(1), ex.get("count"), notes)
