@@ -273,9 +273,7 @@ class RoleFlips(Metric):
                 state.turns_flipped += len(turns)
             else:
                 state.turns_other += len(turns)
-            examples += [
-                TurnExample.at(row, turns, i, kind, detail) for i, kind, detail in flags
-            ]
+            examples += [TurnExample.at(row, turns, i, kind, detail) for i, kind, detail in flags]
         state.examples = _add(state.examples, examples)
         return state
 
@@ -401,9 +399,7 @@ class TurnRepeats(Metric):
             state.conversations += 1
             state.conversations_exact += kinds["exact"] > 0
             state.conversations_near += kinds["near"] > 0
-            examples += [
-                TurnExample.at(row, turns, i, kind, detail) for i, kind, detail in repeats
-            ]
+            examples += [TurnExample.at(row, turns, i, kind, detail) for i, kind, detail in repeats]
         state.examples = _add(state.examples, examples)
         return state
 
