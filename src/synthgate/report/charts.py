@@ -107,6 +107,8 @@ def _histogram(result: ExpectationResult, data: np.ndarray, ref: Sequence[float]
     axes.set_xlabel(f"{headline(result)} per row{_unit(result)}")
     axes.set_ylabel("share of rows")
     _percent_axis(axes.yaxis)
+    if is_share(result):
+        _percent_axis(axes.xaxis)
     axes.set_title("Distribution per row" + (" vs the reference" if ref else ""), loc="left")
     axes.legend(loc="upper right")
     return figure
