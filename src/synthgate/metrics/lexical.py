@@ -113,15 +113,15 @@ def top_ngrams(
     sample: list[tuple[int, str]], n: int, count: int = 5
 ) -> list[tuple[str, int, list[int]]]:
     """The ``count`` most repeated n-grams of the sample: (n-gram, occurrences, first rows)."""
-    occurrences: Counter[tuple[str, ...]] = Counter()
-    rows: dict[tuple[str, ...], list[int]] = {}
-    for row, text in sample:
-        for gram in ngrams(tokenize(text), n):
-            occurrences[gram] += 1
-            seen = rows.setdefault(gram, [])
-            if len(seen) < 5 and row not in seen:
-                seen.append(row)
-    return [(" ".join(g), c, sorted(rows[g])) for g, c in occurrences.most_common(count) if c > 1]
+    grams = [(row, ngrams(tokenize(text), n)) for row, text in sample]
+    occurrences = Counter(gram for _, found in grams for gram in found)
+    top = [(g, c) for g, c in occurrences.most_common(count) if c > 1]
+    rows: dict[tuple[str, ...], list[int]] = {g: [] for g, _ in top}
+    for row, found in grams:
+        for gram in rows.keys() & set(found):
+            if len(rows[gram]) < 5 and row not in rows[gram]:
+                rows[gram].append(row)
+    return [(" ".join(g), c, sorted(rows[g])) for g, c in top]
 
 
 def compression_ratio_at_budget(

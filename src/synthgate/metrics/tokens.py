@@ -36,7 +36,8 @@ def normalize(text: str) -> str:
 
 
 def ngrams(tokens: list[str], n: int) -> list[tuple[str, ...]]:
-    return [tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
+    """The consecutive ``n``-grams of ``tokens`` (zip of shifted copies: no Python loop)."""
+    return list(zip(*(tokens[i:] for i in range(n)), strict=False))
 
 
 MAX_SHINGLED_TOKENS = 2000
