@@ -669,11 +669,9 @@ class Digression(Metric):
             ids.append(ident)
             flags.append(bool(off))
             if off:
-                score, i, (speaker, text) = min(off, key=lambda item: item[0])
+                score, i, _ = min(off, key=lambda item: item[0])
                 examples.append(
-                    TurnExample(
-                        row, i, speaker, "off_topic", excerpt(text), f"relevance {score:.2f}"
-                    )
+                    TurnExample.at(row, turns, i, "off_topic", f"relevance {score:.2f}")
                 )
         state.sample.offer(row_priority(ids, self.seed), rows, flags)
         state.examples = _add(state.examples, examples)
