@@ -174,6 +174,16 @@ def signature(value: Any) -> Signature:
     return tuple(sorted(Counter(as_list(value)).items(), key=lambda item: repr(item[0])))
 
 
+def batch_signature(batch: Batch, value: Any) -> Signature:
+    """``signature(value)`` computed once per value of a batch (and its group sub-batches),
+    whichever metrics ask: cached by the value object's identity, alive as long as the batch."""
+    cache: dict[int, Signature] = batch.cache.setdefault("signature", {})
+    found = cache.get(id(value))
+    if found is None:
+        found = cache[id(value)] = signature(value)
+    return found
+
+
 def majority(counts: dict[Any, int]) -> set[Any]:
     """The labels with the highest count; none when that count is 1 (Das et al., §1)."""
     top = max(counts.values(), default=0)
@@ -258,7 +268,7 @@ class ItemLabelSets(Metric):
     def update(self, state: ItemSetsState, batch: Batch) -> ItemSetsState:
         columns = [batch.columns[role] for role in self.roles]
         for row, *values in zip(batch.rows, *columns, strict=True):
-            key = tuple(signature(value) for value in values)
+            key = tuple(batch_signature(batch, value) for value in values)
             state.counts[key] += 1
             add_example(state.examples.setdefault(key, []), row, EXAMPLES_PER_VALUE)
         state.overflow += drop_capped(state.counts, state.examples)[0]
