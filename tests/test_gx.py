@@ -213,17 +213,27 @@ def test_a_failing_run_shows_example_rows_and_keeps_scripts_inert(
         for i in range(40)
     ]
     data = tmp_path / "bad.jsonl"
-    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    code = main(
-        ["validate", str(data), "--suite", "instructions", "--gx", "--gx-dir", str(tmp_path / "gx")]
-    )
+    lines = ["{broken\n", "\n", *(json.dumps(r) + "\n" for r in rows)]
+    data.write_text("".join(lines), encoding="utf-8")
+    gx_dir = str(tmp_path / "gx")
+    options = ["--suite", "instructions", "--max-unreadable", "0.1"]
+    code = main(["validate", str(data), *options, "--gx", "--gx-dir", gx_dir])
     assert code == 1
     page = docs_page(capsys.readouterr().out)
     raw, text = page.read_text("utf-8"), page_text(page)
     assert "<script>alert" not in raw
     assert "&lt;script&gt;alert" in raw
     assert "As an AI language model, I cannot do that <script>alert('x')</script>" in text
-    assert re.search(r"rows example 1, 2, 3", text)
+    assert re.search(r"rows example 3, 4, 5", text)  # line numbers, as the CLI names them
+    stored = next((tmp_path / "gx" / "uncommitted" / "validations").rglob("*.json"))
+    gx_results = {
+        r["result"]["details"]["id"]: r["result"]["details"]
+        for r in json.loads(stored.read_text("utf-8"))["results"]
+    }
+    cli = _cli_results(["validate", str(data), *options], tmp_path / "r.json")
+    for entry_id, expected in cli.items():
+        assert gx_results[entry_id]["examples"] == expected["examples"], entry_id
+        assert gx_results[entry_id]["observed"] == expected["observed"], entry_id
 
 
 def test_a_suite_that_loses_expectations_on_load_is_refused(tmp_path: Path) -> None:

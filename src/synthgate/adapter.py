@@ -15,7 +15,7 @@ from typing import Any
 from synthgate.embed import decode, encode
 from synthgate.engine import LocalEngine, MetricPlan
 from synthgate.expectations import Context
-from synthgate.loaders import Dataset
+from synthgate.loaders import FRAME_ROWS, Dataset
 from synthgate.metrics import Metric
 from synthgate.observation import Observation
 from synthgate.result import ExpectationResult
@@ -182,12 +182,18 @@ def frame(source: Any) -> tuple[Any, Dataset]:
     if dataset.frame is not None:
         return dataset.frame, dataset
     data: dict[str, list[Any]] = {column: [] for column in dataset.columns}
+    rows: list[int] = []
+    ids: list[int] = []
     for chunk in dataset._chunks(dataset.columns):
         dataset.unreadable.add(chunk.errors)
         dataset.rows_read += len(chunk.rows) + len(chunk.errors)
+        rows.extend(chunk.rows)
+        ids.extend(chunk.ids)
         for column, values in chunk.data.items():
             data[column].extend(values)
-    return pd.DataFrame(data), dataset
+    out = pd.DataFrame(data)
+    out.attrs[FRAME_ROWS] = (rows, ids)  # rows keep their line numbers and record ids
+    return out, dataset
 
 
 def verdict(

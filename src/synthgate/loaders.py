@@ -368,12 +368,23 @@ def _arrow_chunks(batches: Iterator[pa.RecordBatch], columns: list[str]) -> Iter
         yield Chunk(rows, data, progress=first - 1, ids=[row - 1 for row in rows])
 
 
+FRAME_ROWS = "synthgate_rows"
+"""``DataFrame.attrs`` key of a file's (row names, record ids) when the file was read whole
+into the frame (``adapter.frame``, for Great Expectations): rows keep their file names."""
+
+
 def _dataframe_chunks(frame: Any, columns: list[str], size: int) -> Iterator[Chunk]:
+    names: list[int]
+    idents: list[int]
+    names, idents = getattr(frame, "attrs", {}).get(FRAME_ROWS) or ([], [])
+    if len(names) != len(frame) or len(idents) != len(frame):
+        idents = list(range(len(frame)))
+        names = [i + 1 for i in idents]
     for start in range(0, len(frame), size):
         part = frame.iloc[start : start + size]
-        ids = list(range(start, start + len(part)))
+        ids = idents[start : start + len(part)]
         data = {c: part[c].tolist() for c in columns}
-        yield Chunk([i + 1 for i in ids], data, progress=start + len(part), ids=ids)
+        yield Chunk(names[start : start + len(part)], data, progress=start + len(part), ids=ids)
 
 
 # --- datasets -----------------------------------------------------------------------------
