@@ -76,13 +76,13 @@ CASES: dict[str, tuple[str, str, dict[str, Any], int | None]] = {
         "instructions/alpaca_5000_llm.jsonl",
         "instructions",
         {"reference": "instructions/self_instruct_seed_human.jsonl"},
-        1500,
+        1000,
     ),
     "alpaca_free_text": (
         "instructions/alpaca_5000_llm.jsonl",
         "free_text",
         {"mapping": {"text": "output"}},
-        800,
+        500,
     ),
     "free_text_paired": (
         "free_text/self_instruct_eval_text-davinci-003.jsonl",

@@ -109,7 +109,7 @@ def partitioned(metric: Metric, rows: list[dict[str, Any]], data: st.DataObject)
 
 @pytest.mark.parametrize("metric", METRICS, ids=lambda m: repr(m)[:60])
 @settings(
-    max_examples=30,
+    max_examples=25,
     deadline=None,
     phases=[Phase.explicit, Phase.reuse, Phase.generate],  # no shrinking: keep the suite fast
     suppress_health_check=[HealthCheck.too_slow],

@@ -17,7 +17,7 @@ import pytest
 from synthgate import validate
 from synthgate.loaders import Dataset
 
-ROWS = 700
+ROWS = 400
 SAMPLED = ("near_duplicate_rate[instruction]", "distinct_n[instruction]", "distinct_n[output]")
 
 
