@@ -246,7 +246,7 @@ def parse_suite(text: str, source: str) -> Suite:
     unknown = set(document) - SUITE_KEYS
     if unknown:
         raise SuiteError(
-            f"{source}: unknown key {sorted(unknown)[0]!r}; keys are {', '.join(sorted(SUITE_KEYS))}"
+            f"{source}: unknown key {sorted(unknown, key=str)[0]!r}; keys are {', '.join(sorted(SUITE_KEYS))}"
         )
     columns = document.get("columns") or {}
     if (
@@ -358,7 +358,7 @@ def _parse_entry(raw: Any, where: str) -> Entry:
     unknown = set(raw) - ENTRY_KEYS
     if unknown:
         raise SuiteError(
-            f"{where}: unknown key {sorted(unknown)[0]!r}; keys are {', '.join(sorted(ENTRY_KEYS))}"
+            f"{where}: unknown key {sorted(unknown, key=str)[0]!r}; keys are {', '.join(sorted(ENTRY_KEYS))}"
         )
     name = raw["expect"]
     cls = REGISTRY.get(name) if isinstance(name, str) else None
