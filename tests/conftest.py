@@ -17,3 +17,13 @@ def paper_data() -> Path:
             f"real data not available: {SHARED} is absent (a fresh clone without ../shared)"
         )
     return SHARED
+
+
+@pytest.fixture(autouse=True)
+def no_detoxify_weights(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Tests never use detoxify weights found on the machine: an empty torch hub cache, no
+    checkpoint in the environment (tests that score build their own tiny checkpoint)."""
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path_factory.getbasetemp() / "empty-torch-home"))
+    monkeypatch.delenv("SYNTHGATE_DETOXIFY_CHECKPOINT", raising=False)

@@ -25,6 +25,14 @@ from synthgate.suite import parse_suite
 PLAIN = "The quick brown fox jumps over the lazy dog near the river."
 """12 words, 15 syllables in the CMU dictionary: Flesch reading ease 88.905."""
 
+TOXICITY_AND_BIAS = {
+    "toxicity_mean",
+    "toxicity_rate",
+    "identity_toxicity",
+    "identity_representation",
+}
+"""Entries of the free-text suite that these tests leave unevaluated (see test_toxicity.py)."""
+
 TOPICS = ["gardens", "rivers", "engines", "markets", "forests", "bridges", "islands", "castles"]
 
 
@@ -215,7 +223,8 @@ def human_texts(answers: Path) -> list[str]:
 def test_human_answers_pass_the_free_text_suite(answers: Path) -> None:
     results = free_text_result(pd.read_json(answers, lines=True), mapping={"text": "human_text"})
     judged_alone = {i for i, r in results.items() if r.status == "passed"}
-    assert set(results) - judged_alone == {"readability", "text_length"}  # no bounds alone
+    # no bounds alone; toxicity without weights and bias without a reference are skipped
+    assert set(results) - judged_alone == {"readability", "text_length", *TOXICITY_AND_BIAS}
     assert results["readability"].status == "skipped"
     assert results["gopher_repetition"].observed == pytest.approx(8 / 81)
 
@@ -262,5 +271,7 @@ def test_two_halves_of_the_human_answers_pass_against_each_other(
     first = pd.DataFrame({"text": [human_texts[i] for i in order[:half]]})
     second = pd.DataFrame({"text": [human_texts[i] for i in order[half:]]})
     results = free_text_result(first, reference=second)
+    for entry in TOXICITY_AND_BIAS:  # no weights; no group in 30 of 126 answers
+        assert results.pop(entry).status == "skipped"
     assert all(r.comparison is not None for r in results.values())
     assert {r.status for r in results.values()} == {"passed"}

@@ -13,11 +13,13 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TimeRemainingColumn
 
+from synthgate import scorers
 from synthgate.calibrate import calibrate
 from synthgate.errors import SynthgateError
 from synthgate.expectations import REGISTRY
@@ -31,7 +33,7 @@ from synthgate.report.summary import github_annotations, write_markdown
 from synthgate.roles import PAIR_ORDERS, Codings, parse_label_list, parse_mapping
 from synthgate.runner import validate
 from synthgate.split import split
-from synthgate.suite import builtin_suites
+from synthgate.suite import builtin_suites, load_suite
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 ISSUE_TRACKER = "the synthgate issue tracker"
@@ -123,6 +125,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="compute metrics in N processes (partitions merged; the same result; default 1)",
     )
+    run.add_argument(
+        "--detoxify-checkpoint",
+        metavar="PATH",
+        help="detoxify weights for the toxicity expectations: a checkpoint file, or a directory "
+        "with one *.ckpt and its Hugging Face config and tokenizer files",
+    )
     run.add_argument("--json", metavar="OUT", help="write the result as JSON")
     run.add_argument("--report", metavar="OUT.html", help="write the HTML report")
     run.add_argument(
@@ -147,6 +155,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     cal.add_argument(
         "--percentile", type=float, default=1.0, help="tail percentile for bounds (default 1)"
+    )
+
+    models = sub.add_parser("models", help="model weights used by some expectations")
+    models_sub = models.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    download = models_sub.add_parser(
+        "download", help="fetch detoxify's weights into its cache (needs internet access)"
+    )
+    download.add_argument(
+        "--model",
+        default="original",
+        help="detoxify model (default original; also unbiased, "
+        "multilingual, original-small, unbiased-small)",
     )
 
     sub.add_parser("suites", help="list the built-in suites")
@@ -245,6 +265,11 @@ def _validate(args: argparse.Namespace, console: Console) -> int:
         print(f"synthgate: {plain(inference.describe())}", file=sys.stderr)
     if args.gx:
         return _gx(args, console, suite, mapping)
+    suite = load_suite(suite) if isinstance(suite, str) else suite
+    if args.detoxify_checkpoint:
+        if not Path(args.detoxify_checkpoint).exists():
+            raise SynthgateError(f"--detoxify-checkpoint {args.detoxify_checkpoint}: no such file")
+        suite = suite.with_parameter("detoxify_checkpoint", args.detoxify_checkpoint)
     with Progress(
         "[progress.description]{task.description}",
         BarColumn(),
@@ -338,6 +363,21 @@ def _calibrate(args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK
 
 
+def _download(args: argparse.Namespace, console: Console) -> int:
+    """Fetch detoxify's weights; any failure (no network, say) is one line and exit 2."""
+    try:
+        path = scorers.download(args.model)
+    except ValueError as error:
+        raise SynthgateError(str(error)) from None
+    except Exception as error:  # urllib, torch hub and Hugging Face errors alike
+        raise SynthgateError(
+            f"could not download detoxify's '{args.model}' weights: {scorers.one_line(error)} "
+            "(this needs internet access; see docs/toxicity.md to copy the weights instead)"
+        ) from None
+    console.print(f"detoxify '{args.model}' weights: {path}", markup=False)
+    return EXIT_OK
+
+
 def _list_suites(console: Console) -> int:
     for name, description in builtin_suites().items():
         console.print(f"[bold]{name}[/]: {description}")
@@ -368,6 +408,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _calibrate(args, console)
         if args.command == "gx":
             return _gx(args, console)
+        if args.command == "models":
+            return _download(args, console)
         if args.command == "suites":
             return _list_suites(console)
         return _list_expectations(console)

@@ -138,6 +138,22 @@ class Suite:
             self.required
         )
 
+    def with_parameter(self, name: str, value: Any) -> Suite:
+        """The suite with parameter ``name`` set to ``value`` in every entry that has it.
+
+        How a command-line option reaches the expectations that read it, e.g.
+        ``--detoxify-checkpoint`` -> ``detoxify_checkpoint``.
+        """
+        entries = tuple(
+            dataclasses.replace(
+                entry, expectation=dataclasses.replace(entry.expectation, **{name: value})
+            )
+            if name in type(entry.expectation).parameters()
+            else entry
+            for entry in self.entries
+        )
+        return dataclasses.replace(self, entries=entries)
+
     def to_yaml(self, overrides: dict[str, dict[str, Any]] | None = None) -> str:
         """The suite as YAML; ``overrides`` updates the params/bounds/compare of entries by id."""
         overrides = overrides or {}

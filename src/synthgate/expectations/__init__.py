@@ -2,12 +2,14 @@
 and every row check (``ROW_CHECKS``)."""
 
 from synthgate.expectations import (
+    bias,
     dialogues,
     diversity,
     free_text,
     instructions,
     labels,
     preferences,
+    toxicity,
 )
 from synthgate.expectations.base import REGISTRY, Context, Expectation, register
 from synthgate.metrics.flags import ROW_CHECKS  # filled as the modules above import their checks
@@ -17,6 +19,7 @@ __all__ = [
     "ROW_CHECKS",
     "Context",
     "Expectation",
+    "bias",
     "dialogues",
     "diversity",
     "free_text",
@@ -24,4 +27,5 @@ __all__ = [
     "labels",
     "preferences",
     "register",
+    "toxicity",
 ]

@@ -1,0 +1,91 @@
+"""Identity terms: which social groups a text mentions.
+
+The lexicon (``lexicons/identity_terms.yml``, shipped in the wheel) was written for synthgate:
+groups in seven categories (gender, race and ethnicity, religion, age, nationality, sexual
+orientation, disability), each with the words that name it. Matching is on lower-cased
+word tokens (hyphens and apostrophes split words), longest term first, so "african american"
+is one mention of Black people and not also of Americans. A suite extends it with ``terms``
+entries of the form ``"group: term, term"`` (a new group, or more terms for one that exists).
+
+LLM annotators are confidently wrong on items about age, gender, religion and race, and
+over-flag hate and offence (FINDINGS.md §1); bias checks condition rates on these groups.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from importlib import resources
+
+import yaml
+
+_WORD = re.compile(r"[a-z0-9]+")
+MAX_TERM_WORDS = 4
+
+
+def words_of(text: str) -> tuple[str, ...]:
+    """Lower-cased words; hyphens, apostrophes and punctuation separate them."""
+    return tuple(_WORD.findall(text.lower()))
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Groups (with their category) and the terms that name them."""
+
+    groups: dict[str, str]
+    """group -> category."""
+    terms: dict[tuple[str, ...], str]
+    """term (as words) -> group."""
+
+    def mentions(self, text: str) -> dict[str, str]:
+        """The groups a text mentions, each with the first term that named it."""
+        tokens = words_of(text)
+        found: dict[str, str] = {}
+        i = 0
+        while i < len(tokens):
+            for size in range(min(MAX_TERM_WORDS, len(tokens) - i), 0, -1):
+                group = self.terms.get(tokens[i : i + size])
+                if group is not None:
+                    found.setdefault(group, " ".join(tokens[i : i + size]))
+                    i += size
+                    break
+            else:
+                i += 1
+        return found
+
+
+def parse_terms(entries: tuple[str, ...]) -> dict[str, list[str]]:
+    """``"group: term, term"`` entries as group -> terms; ValueError on a malformed entry."""
+    out: dict[str, list[str]] = {}
+    for entry in entries:
+        group, sep, terms = entry.partition(":")
+        listed = [t.strip() for t in terms.split(",") if t.strip()]
+        if not sep or not group.strip() or not listed:
+            raise ValueError(f"identity terms are 'group: term, term', got {entry!r}")
+        out.setdefault(group.strip(), []).extend(listed)
+    return out
+
+
+@functools.lru_cache(maxsize=16)
+def lexicon(extra: tuple[str, ...] = ()) -> Lexicon:
+    """The shipped lexicon, with the groups and terms of ``extra`` added."""
+    text = (resources.files("synthgate.lexicons") / "identity_terms.yml").read_text("utf-8")
+    groups: dict[str, str] = {}
+    terms: dict[tuple[str, ...], str] = {}
+    listed = [
+        (category, group, term)
+        for category, members in yaml.safe_load(text).items()
+        for group, group_terms in members.items()
+        for term in group_terms
+    ]
+    listed += [
+        ("added", group, term) for group, more in parse_terms(extra).items() for term in more
+    ]
+    for category, group, term in listed:
+        groups.setdefault(group, category)
+        key = words_of(term)
+        if not key or len(key) > MAX_TERM_WORDS:
+            raise ValueError(f"identity term {term!r} must have 1 to {MAX_TERM_WORDS} words")
+        terms[key] = group
+    return Lexicon(groups, terms)

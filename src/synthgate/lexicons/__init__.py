@@ -1,0 +1,1 @@
+"""Word lists shipped with synthgate (identity terms)."""
