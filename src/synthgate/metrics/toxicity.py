@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from synthgate.batch import Batch
-from synthgate.metrics.flags import Flag, RowCheck
+from synthgate.metrics.flags import Flag, RowCheck, row_check
 from synthgate.metrics.lexical import TextSample
 from synthgate.metrics.tokens import excerpt
 from synthgate.sampling import BottomK
@@ -49,6 +49,7 @@ class ToxicityScores(TextSample):
         return Toxicity(sample, scorer.score([text for _, text in sample]), scorer.name)
 
 
+@row_check
 @dataclass(frozen=True)
 class ToxicityCheck(RowCheck):
     """Flags a text whose detoxify score in ``category`` is at least ``threshold``.
@@ -56,6 +57,8 @@ class ToxicityCheck(RowCheck):
     Rows are scored a batch at a time. Without a scorer no row is checked (and the expectation
     reading the check reports why), so an unscored row is never taken for a clean one.
     """
+
+    name: ClassVar[str] = "toxicity"
 
     role: str = "text"
     category: str = "toxicity"
