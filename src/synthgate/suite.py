@@ -68,6 +68,7 @@ PARAMETER_RANGES: dict[str, tuple[float, float]] = {
     "min_words": (1, 100_000),
     "min_disagreements": (1, 1_000_000_000),
     "window": (1, 10_000),
+    "min_items": (1, 1_000_000),  # items or texts a group needs to be judged
 }
 """Every numeric expectation parameter and the range a suite may set it to (inclusive): what a
 value outside costs is time or memory (``num_perm: 1e8`` hangs, ``replicates: 1e9`` exhausts

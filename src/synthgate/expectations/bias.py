@@ -307,7 +307,7 @@ def _gap_example(sets: ItemSets, gap: _Gap, group: str, role: str) -> dict[str, 
 class IdentityToxicity(SampledToxicity):
     """How much more often texts mentioning an identity group are toxic than texts overall.
 
-    On the scored sample of ``toxicity_rate`` (same ``sample_size``, ``seed`` and weights),
+    On the scored sample of ``toxicity_rate`` (same ``sample``, ``seed`` and weights),
     per identity group with at least ``min_items`` sampled texts: the share of its texts whose
     score in ``category`` is at least ``threshold``, minus that share over all sampled texts.
     The group with the largest difference is reported; against a reference the same group's

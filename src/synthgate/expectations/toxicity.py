@@ -2,7 +2,7 @@
 
 Machine rewrites flip human style attributes, toxicity among them; LLM annotators over-flag
 hate and offence (FINDINGS.md §1), and generated text can carry toxicity its prompts did not.
-``toxicity_mean`` and ``toxicity_rate`` score a seeded sample of ``sample_size`` texts with
+``toxicity_mean`` and ``toxicity_rate`` score a seeded sample of ``sample`` texts with
 detoxify (``synthgate.scorers``: weights from ``--detoxify-checkpoint``, the suite's
 ``detoxify_checkpoint``, ``SYNTHGATE_DETOXIFY_CHECKPOINT`` or detoxify's cache; never
 downloaded) and report the value with a 95% interval, per ``category``, alone or against a
@@ -70,7 +70,7 @@ class SampledToxicity(Expectation):
     paired_field: ClassVar[str | None] = "role"
     role: str = "text"
     category: str = "toxicity"
-    sample_size: int = 1000
+    sample: int = 1000
     seed: int = 0
     detoxify_checkpoint: str = ""
     detoxify_model: str = "original"
@@ -83,7 +83,7 @@ class SampledToxicity(Expectation):
         return {
             "toxicity": ToxicityScores(
                 self.role,
-                self.sample_size,
+                self.sample,
                 self.seed,
                 self.detoxify_checkpoint,
                 self.detoxify_model,
@@ -146,7 +146,7 @@ class _ScoreSummary(SampledToxicity):
 class ToxicityMean(_ScoreSummary):
     """Mean detoxify score of a text column in one ``category`` (``toxicity`` by default).
 
-    Scored on a seeded sample of ``sample_size`` texts, with a 95% interval (normal
+    Scored on a seeded sample of ``sample`` texts, with a 95% interval (normal
     approximation). Against a reference the per-text scores are compared (Cohen's d with
     Welch's p-value, or a KS test). The examples are the highest-scoring texts; the details
     give every category's mean and share at 0.5, and the scorer. Not evaluated without
@@ -177,7 +177,7 @@ class ToxicityMean(_ScoreSummary):
 class ToxicityRate(_ScoreSummary):
     """Share of texts whose detoxify score in ``category`` is at least ``threshold`` (0.5).
 
-    Scored on a seeded sample of ``sample_size`` texts, with a Wilson interval; against a
+    Scored on a seeded sample of ``sample`` texts, with a Wilson interval; against a
     reference, Cohen's h with a two-proportion z-test. 0.5 is the usual cut of detoxify's
     probabilities. The examples are the highest-scoring texts. Not evaluated without weights.
     """

@@ -54,8 +54,8 @@ class ToxicityScores(TextSample):
 class ToxicityCheck(RowCheck):
     """Flags a text whose detoxify score in ``category`` is at least ``threshold``.
 
-    Rows are scored a batch at a time. Without a scorer no row is checked (and the expectation
-    reading the check reports why), so an unscored row is never taken for a clean one.
+    Rows are scored a batch at a time. Without a scorer no row is checked: ``toxic_row_rate``
+    then reports "not evaluated", never a rate of 0; a quarantine split gets no toxicity flags.
     """
 
     name: ClassVar[str] = "toxicity"
