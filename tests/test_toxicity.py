@@ -106,8 +106,9 @@ expectations:
 """,
         "t",
     ).with_parameter("detoxify_checkpoint", str(checkpoint))
-    clean = pd.DataFrame({"text": detoxify_tiny.CLEAN * 3})
-    result = validate(data(), suite, reference=clean).results[0]
+    clean = pd.DataFrame({"text": detoxify_tiny.CLEAN * 15})
+    toxic = pd.concat([data()] * 5, ignore_index=True)  # 20 of 60 rows: p < 0.01
+    result = validate(toxic, suite, reference=clean).results[0]
     assert result.reference == 0 and result.status == "failed"
     assert result.comparison is not None and result.comparison["value"] > 1
 
