@@ -10,6 +10,7 @@ than ``min_items`` items (or texts) is listed as too small and not judged.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -129,14 +130,7 @@ def _share(
     mentions: Mentions, group: str, details: dict[str, Any] | None, examples: list[dict[str, Any]]
 ) -> Observation:
     estimate = wilson(mentions.counts.get(group, 0), mentions.texts)
-    return Observation(
-        estimate.value,
-        estimate.low,
-        estimate.high,
-        mentions.texts,
-        details=details,
-        examples=examples,
-    )
+    return dataclasses.replace(estimate, details=details, examples=examples, subject=group)
 
 
 @dataclass
@@ -275,6 +269,7 @@ class IdentityLabelGap(_IdentityExpectation):
             gaps[worst].items,
             details=details,
             examples=examples,
+            subject=worst,
         )
 
 
@@ -382,4 +377,4 @@ class IdentityToxicity(SampledToxicity):
             )
         group = max(judged, key=lambda g: (judged[g], g))
         details["group"] = group
-        return Observation(judged[group], n=groups[group][1], details=details)
+        return Observation(judged[group], n=groups[group][1], details=details, subject=group)
