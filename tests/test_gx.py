@@ -105,7 +105,9 @@ def test_data_docs_show_a_sentence_for_every_expectation(
     for entry in load_suite(name).entries:
         template, params = sentence(entry.expectation, {}, entry.bounds, entry.compare)
         rendered = re.sub(r"\s+", " ", Template(template).substitute(params))
-        mapped = rendered.replace("`label`", "`model_labels`").replace("`text`", "`llm_text`")
+        mapped = rendered.replace("`label`", "`model_labels`")
+        if name == "free_text":  # the task-label files name their text column `text` too
+            mapped = mapped.replace("`text`", "`llm_text`")
         mapped = mapped.replace("`reference_label`", "`human_labels`").replace(
             "`choice`", "`target`"
         )
