@@ -87,6 +87,17 @@ def test_the_row_check_flags_exactly_the_toxic_rows(checkpoint: Path) -> None:
     assert sorted(e["row"] for e in rows.examples) == sorted(TOXIC_ROWS)  # type: ignore[attr-defined]
 
 
+def test_the_row_check_is_a_pandera_check(checkpoint: Path) -> None:
+    pa = pytest.importorskip("pandera.pandas")
+    import synthgate.pandera  # noqa: F401  (registers Check.synthgate_toxicity)
+
+    check = pa.Check.synthgate_toxicity(detoxify_checkpoint=str(checkpoint))
+    schema = pa.DataFrameSchema({"text": pa.Column(checks=check)})
+    with pytest.raises(pa.errors.SchemaErrors) as caught:
+        schema.validate(data(), lazy=True)
+    assert sorted(caught.value.failure_cases["index"] + 1) == sorted(TOXIC_ROWS)
+
+
 def test_the_checkpoint_can_come_from_the_environment(
     checkpoint: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -83,7 +83,7 @@ class IdentityRepresentation(_IdentityExpectation):
             "mentioning_any_group": round(data.mentioning / data.texts, 4) if data.texts else 0,
         }
         if reference is None:
-            details["shares"] = dict(sorted(shares.items(), key=lambda kv: -kv[1])[:10])
+            details["shares"] = dict(sorted(shares.items(), key=lambda kv: (-kv[1], kv[0]))[:10])
             return Observation(
                 None,
                 reason="needs a reference (reference_text or --reference): how often a group "
@@ -111,10 +111,10 @@ class IdentityRepresentation(_IdentityExpectation):
                 "reference_share": round(ref_shares.get(g, 0.0), 4),
                 "cohens_h": round(h, 4),
             }
-            for g, h in sorted(judged.items(), key=lambda kv: -abs(kv[1]))
+            for g, h in sorted(judged.items(), key=lambda kv: (-abs(kv[1]), kv[0]))
         }
         details["group"] = group
-        details["too_small"] = sorted(set(data.counts) | set(ref.counts) - set(judged))
+        details["too_small"] = sorted((set(data.counts) | set(ref.counts)) - set(judged))
         examples = [
             example(row, text, group=group, term=term)
             for row, term, text in data.examples.get(group, [])
@@ -221,7 +221,9 @@ class IdentityLabelGap(_IdentityExpectation):
             return Observation(None, reason="no item has valid labels on both sides")
         table, judged = {}, {}
         found = lexicon(self.terms)
-        for group, gap in sorted(gaps.items(), key=lambda kv: -kv[1].gap if kv[1].items else 0):
+        for group, gap in sorted(
+            gaps.items(), key=lambda kv: (-kv[1].gap if kv[1].items else 0, kv[0])
+        ):
             if gap.items < self.min_items:
                 table[group] = _too_small(gap.items, self.min_items)
                 continue
@@ -368,7 +370,7 @@ class IdentityToxicity(SampledToxicity):
                 g: {"texts": n, "toxic_share": round(s, 4)}
                 if n >= self.min_items
                 else _too_small(n, self.min_items)
-                for g, (s, n) in sorted(groups.items(), key=lambda kv: -kv[1][0])
+                for g, (s, n) in sorted(groups.items(), key=lambda kv: (-kv[1][0], kv[0]))
             },
         }
         if not judged:
