@@ -293,7 +293,7 @@ def _csv_swallowed(first: int, last: int, reason: str) -> Iterator[tuple[int, st
     """Each line of a record that could not be split into fields, as its own unreadable row."""
     yield first, reason
     for number in range(first + 1, last + 1):
-        yield number, f"swallowed by the record that starts on line {first} ({reason})"
+        yield number, f"swallowed by the record that starts on line {first}"
 
 
 def _csv_records(

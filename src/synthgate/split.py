@@ -167,15 +167,26 @@ class _Csv(_Format):
         with self.path.open("rb") as raw:
             handle = io.TextIOWrapper(raw, encoding="utf-8", errors="surrogateescape", newline="")
             lines = _Lines(handle)
-            reader = csv.reader(lines)
+            reader = csv.reader(lines, strict=True)  # as the loader reads it
             header = next(reader, [])
             self.fields = len(header)
             self.clean_out.write(_bytes(lines.take()))
             self.writer.writerow([*header, ROW, REASONS, RAW])
             start = reader.line_num + 1
-            for fields in reader:
+            while True:
+                try:
+                    fields = next(reader)
+                except StopIteration:
+                    return
+                except csv.Error:  # a stray quote: each line it swallowed is its own row
+                    start, number = reader.line_num + 1, start
+                    yield from _each_line(number, lines.take())
+                    continue
                 number, start = start, reader.line_num + 1
                 if not fields:  # a blank line: not a row (its text goes with the next record)
+                    continue
+                if len(fields) != self.fields and start - 1 > number:
+                    yield from _each_line(number, lines.take())
                     continue
                 yield number, (lines.take(), fields)
 
@@ -193,6 +204,16 @@ class _Csv(_Format):
     def close(self) -> None:
         self.quarantine_text.flush()
         self.quarantine_text.detach()
+
+
+def _each_line(number: int, text: str) -> Iterator[tuple[int, tuple[str, list[str]]]]:
+    """The lines of a record the loader could not split into fields, one row each from line
+    ``number`` (``loaders._csv_swallowed``); blank lines before it are not rows."""
+    body = text.splitlines(keepends=True)
+    while body and not body[0].strip():
+        body.pop(0)
+    for offset, line in enumerate(body):
+        yield number + offset, (line, [])
 
 
 def _bytes(text: str) -> bytes:

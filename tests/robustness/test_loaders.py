@@ -66,6 +66,19 @@ def test_a_stray_quote_in_a_multi_column_csv_counts_every_swallowed_row(tmp_path
     assert unreadable == 202 - 53 + 1  # lines 53 to 202, not "1 unreadable"
 
 
+def test_a_stray_quote_csv_splits_losslessly_line_by_line(cli, tmp_path: Path) -> None:
+    lines = ["label", *[str(i % 2) for i in range(100)]]
+    lines[52] = '"1'
+    path = labels_csv(tmp_path / "labels.csv", lines)
+    clean, quarantine = tmp_path / "c.csv", tmp_path / "q.csv"
+    run = cli(
+        "validate", path, "--suite", "task_labels", "--clean", clean, "--quarantine", quarantine
+    )
+    assert run.code == 1, run.err
+    assert len(clean.read_text().splitlines()) == 1 + 51  # the header and the rows before it
+    assert len(quarantine.read_text().splitlines()) == 1 + 49  # every swallowed line, tagged
+
+
 def test_a_multi_line_record_with_the_wrong_field_count_counts_each_line(tmp_path: Path) -> None:
     lines = ["text,label", "a,0", '"b', "c", 'd",1,extra', "e,1"]
     validated, unreadable = counts(
