@@ -49,5 +49,9 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/split.py
 
+# Every built-in suite over every human and LLM set in ../shared/data: writes docs/calibration.md
+calibration: $(STAMP)
+	$(BIN)/python bench/calibration.py
+
 clean:
 	rm -rf $(VENV) reports build dist *.egg-info src/*.egg-info

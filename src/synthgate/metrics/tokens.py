@@ -14,6 +14,12 @@ from typing import Any
 from synthgate.batch import Batch
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
+_OPENING = frozenset("([{\"'“‘«")
+_CLOSING = frozenset(")]}\"'”’».,;:!?")
+_INFIX = re.compile(r"(?<=[^\W_])([-–—:<>=/])(?=[^\W\d_])")
+"""A hyphen, slash or colon between a letter or digit and a letter ("5-time", "CI/CD") is its
+own token (spaCy's infix rule); a URL stays whole."""
+_URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|www\.)", re.IGNORECASE)
 _WORD = re.compile(r"\w+")
 _SPACE = re.compile(r"\s+")
 EXCERPT = 160
@@ -23,6 +29,29 @@ EXCERPT = 160
 def tokenize(text: str) -> list[str]:
     """Lower-cased word and punctuation tokens."""
     return TextFeatures(text).tokens
+
+
+def document_tokens(text: str) -> list[str]:
+    """Word tokens as web-text filters cut them (datatrove's gopher filter uses spaCy's English
+    tokenizer): text splits at white space, then opening brackets and quotes come off the front
+    of a piece and closing punctuation off its end, one token each, and a hyphen or slash joining
+    words is its own token; the rest stays whole, case kept. So a URL, a number ("3.14"), a table row ("|1|6|5|") or a run of punctuation ("----",
+    "...") is one token, not dozens of repeated ``/``, ``|`` and ``-``."""
+    out: list[str] = []
+    for piece in text.split():
+        if not any(c.isalnum() for c in piece):
+            out.append(piece)
+            continue
+        start, end = 0, len(piece)
+        while piece[start] in _OPENING:
+            start += 1
+        while piece[end - 1] in _CLOSING:
+            end -= 1
+        out.extend(piece[:start])
+        core = piece[start:end]
+        out.extend([core] if _URL.match(core) else _INFIX.split(core))
+        out.extend(piece[end:])
+    return out
 
 
 def words(text: str) -> list[str]:
@@ -66,10 +95,18 @@ def similar(a: set[Any], b: set[Any], threshold: float) -> bool:
 
 class TextFeatures:
     """What metrics read of one text, each computed on first use: ``lower`` case, ``tokens``
-    (lower-cased words and punctuation), ``words``, ``normalized`` (for exact duplicates) and
-    word 3-gram ``shingles``."""
+    (lower-cased words and punctuation), ``words``, ``normalized`` (for exact duplicates),
+    word 3-gram ``shingles`` and ``document_tokens`` (as web-text filters cut words)."""
 
-    __slots__ = ("_lower", "_normalized", "_shingles", "_tokens", "_words", "text")
+    __slots__ = (
+        "_document_tokens",
+        "_lower",
+        "_normalized",
+        "_shingles",
+        "_tokens",
+        "_words",
+        "text",
+    )
 
     def __init__(self, text: str):
         self.text = text
@@ -78,6 +115,7 @@ class TextFeatures:
         self._words: list[str] | None = None
         self._normalized: str | None = None
         self._shingles: list[str] | None = None
+        self._document_tokens: list[str] | None = None
 
     @property
     def lower(self) -> str:
@@ -90,6 +128,12 @@ class TextFeatures:
         if self._tokens is None:
             self._tokens = _TOKEN.findall(self.lower)
         return self._tokens
+
+    @property
+    def document_tokens(self) -> list[str]:
+        if self._document_tokens is None:
+            self._document_tokens = document_tokens(self.text)
+        return self._document_tokens
 
     @property
     def words(self) -> list[str]:
