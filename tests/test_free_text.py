@@ -278,6 +278,7 @@ def test_two_halves_of_the_human_answers_pass_against_each_other(
     results = free_text_result(first, reference=second)
     for entry in TOXICITY_AND_BIAS:  # no weights; no group in 30 of 126 answers
         assert results.pop(entry).status == "skipped"
+    assert results.pop("excess_vocabulary").status in ("passed", "skipped")  # word frequencies
     assert all(r.comparison is not None for r in results.values())
     assert {r.status for r in results.values()} == {"passed"}
 

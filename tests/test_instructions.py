@@ -16,6 +16,7 @@ from synthgate.metrics import Metric
 from synthgate.metrics.flags import BoilerplateCheck, FlaggedRows
 from synthgate.metrics.instructions import CopyCheck, PlaceholderCheck, TruncationCheck
 from synthgate.metrics.openers import OpenerCounts
+from synthgate.suite import load_suite
 from synthgate.suite import Suite, parse_suite
 
 SEED = "instructions/self_instruct_seed_human.jsonl"
@@ -381,13 +382,19 @@ def test_seed_tasks_pass_the_instructions_suite_alone(paper_data: Path) -> None:
 def test_seed_task_halves_pass_against_each_other(seed: pd.DataFrame) -> None:
     first, second = halves(seed)
     run = validate(first, suite="instructions", reference=second)
-    assert not_passed(run) == {}
-    assert all(r.comparison is not None for r in run.results if r.id != "text_length[output]")
+    # 87 seed outputs: too little text for even one to hold an LLM-favoured word by chance
+    assert not_passed(run) == {"excess_vocabulary[output]": "skipped"}
+    compared = {e.id for e in load_suite("instructions").entries if e.compare}
+    assert all(
+        r.comparison is not None for r in run.results if r.id in compared - {"text_length[output]"}
+    )
 
 
 def test_alpaca_halves_pass_against_each_other(alpaca: pd.DataFrame) -> None:
     first, second = halves(alpaca)
-    assert not_passed(validate(first, suite="instructions", reference=second)) == {}
+    # Alpaca outputs over-use "vibrant", "navigate", "foster": judged against word frequencies
+    run = validate(first, suite="instructions", reference=second)
+    assert not_passed(run) == {"excess_vocabulary[output]": "warning"}
 
 
 def test_alpaca_alone_fails_on_output_openers_and_placeholder_inputs(
@@ -396,6 +403,7 @@ def test_alpaca_alone_fails_on_output_openers_and_placeholder_inputs(
     assert not_passed(alpaca_alone) == {
         "opener_concentration[output]": "warning",  # a shape: warns alone
         "placeholder_rate[input]": "failed",
+        "excess_vocabulary[output]": "warning",  # 4.5 times the texts human English predicts
     }
 
 

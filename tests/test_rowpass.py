@@ -73,6 +73,7 @@ def test_rates_built_on_flagged_rows_expose_their_checks() -> None:
         "copy",
         "truncation",
         "boilerplate",
+        "gopher_repetition",
     }
 
 
@@ -88,7 +89,7 @@ def test_row_pass_over_alpaca_adds_up_to_the_aggregate_rates(paper_data: Path) -
         for r in run.results
         if "flagged" in r.details and r.group is None
     }
-    assert len(flagged) == 7  # three placeholder, two copy, truncation, boilerplate entries
+    assert len(flagged) == 8  # three placeholder, two copy, truncation, boilerplate, gopher
     assert {entry: counts[entry] for entry in flagged} == flagged
     assert sum(flagged.values()) > 0  # the LLM set shows the artifacts
     assert any(r.clean for r in rows) and any(r.failed for r in rows)

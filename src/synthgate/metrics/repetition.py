@@ -45,6 +45,7 @@ paragraphs, nine n-gram sizes); memory holds one text's n-grams and the ``exampl
 from __future__ import annotations
 
 import heapq
+import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -77,6 +78,7 @@ GOPHER_MIN_WORDS = 50
 """Rae et al. 2021, Table A1: documents have at least 50 words."""
 
 _PARAGRAPHS = re.compile(r"\n{2,}")
+_WORD_RUN = re.compile(r"\w+")
 _LINES = re.compile(r"\n+")
 EVIDENCE = 80
 """Characters of the repeated line, paragraph or n-gram shown in an example."""
@@ -122,24 +124,32 @@ def _duplicates(parts: list[str]) -> tuple[int, int, str]:
     return count, chars, first
 
 
+def _grams(tokens: list[str], n: int) -> list[tuple[str, ...]]:
+    return list(zip(*(tokens[i:] for i in range(n)), strict=False))
+
+
 def _top_ngram(tokens: list[str], n: int) -> tuple[int, str]:
-    """Characters of the most frequent n-gram times its count, and that n-gram."""
-    counts = Counter(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+    """Characters of the most frequent n-gram (its words joined by spaces) times its count, and
+    that n-gram."""
+    counts = Counter(_grams(tokens, n))
     if not counts:
         return 0, ""
     gram, count = counts.most_common(1)[0]
-    return len(gram) * count, f"{gram} (x{count})"
+    text = " ".join(gram)
+    return len(text) * count, f"{text} (x{count})"
 
 
-def _duplicate_ngrams(tokens: list[str], n: int) -> tuple[int, str]:
-    """Characters in n-grams that repeat an earlier one (each repeat skipped past), and the first."""
+def _duplicate_ngrams(tokens: list[str], offsets: list[int], n: int) -> tuple[int, str]:
+    """Characters in n-grams that repeat an earlier one (each repeat skipped past), and the
+    first; ``offsets[i]`` is the characters of the first ``i`` tokens."""
+    grams = _grams(tokens, n)
     seen: set[tuple[str, ...]] = set()
     chars, i = 0, 0
     first = ""
-    while i <= len(tokens) - n:
-        gram = tuple(tokens[i : i + n])
+    while i < len(grams):
+        gram = grams[i]
         if gram in seen:
-            chars += sum(len(token) for token in gram)
+            chars += offsets[i + n] - offsets[i]
             first = first or " ".join(gram)
             i += n
         else:
@@ -165,8 +175,9 @@ def gopher_repetition(text: str, tokens: list[str] | None = None) -> Repetition:
     for n in (2, 3, 4):
         chars, gram = _top_ngram(tokens, n)
         fractions[f"top_{n}_gram"], evidence[f"top_{n}_gram"] = chars / size, gram
+    offsets = list(itertools.accumulate((len(token) for token in tokens), initial=0))
     for n in range(5, 11):
-        chars, gram = _duplicate_ngrams(tokens, n)
+        chars, gram = _duplicate_ngrams(tokens, offsets, n)
         fractions[f"dup_{n}_gram"], evidence[f"dup_{n}_gram"] = chars / size, gram
     return Repetition(fractions, evidence, sum(token[0].isalnum() for token in tokens))
 
@@ -183,6 +194,8 @@ class GopherRepetitionCheck(RowCheck):
 
     def measure(self, text: str, tokens: list[str] | None = None) -> Repetition | None:
         """The text's repetition fractions; None when it is too short to be judged."""
+        if len(_WORD_RUN.findall(text)) < self.min_words:  # never fewer than its words
+            return None
         repetition = gopher_repetition(text, tokens)
         return repetition if repetition.words >= self.min_words else None
 

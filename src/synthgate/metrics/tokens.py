@@ -39,6 +39,9 @@ def document_tokens(text: str) -> list[str]:
     "...") is one token, not dozens of repeated ``/``, ``|`` and ``-``."""
     out: list[str] = []
     for piece in text.split():
+        if piece.isalnum():
+            out.append(piece)
+            continue
         if not any(c.isalnum() for c in piece):
             out.append(piece)
             continue
