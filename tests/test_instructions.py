@@ -16,8 +16,7 @@ from synthgate.metrics import Metric
 from synthgate.metrics.flags import BoilerplateCheck, FlaggedRows
 from synthgate.metrics.instructions import CopyCheck, PlaceholderCheck, TruncationCheck
 from synthgate.metrics.openers import OpenerCounts
-from synthgate.suite import load_suite
-from synthgate.suite import Suite, parse_suite
+from synthgate.suite import Suite, load_suite, parse_suite
 
 SEED = "instructions/self_instruct_seed_human.jsonl"
 ALPACA = "instructions/alpaca_5000_llm.jsonl"
