@@ -457,3 +457,15 @@ def test_more_than_a_thousand_distinct_verdict_pairs_do_not_break_agreement() ->
         mapping={"choice": "choice", "reference_choice": "reference_choice"},
     )
     assert {r.id for r in result.results} >= {"reference_agreement"}
+
+
+def test_the_verdict_says_in_plain_words_why_a_large_effect_passed() -> None:
+    # 30% ties against 10%: h = 0.52, beyond 0.2, but 20 rows a side cannot tell (p = 0.11)
+    tie = run(pairs(20, [2, 0, 1, 0, 1, 2, 0, 1, 2, 0]), reference=pairs(20, [0, 1] * 4 + [2, 0]))[
+        "tie_rate"
+    ]
+    assert tie.status == "passed" and tie.comparison is not None
+    assert tie.comparison["value"] > 0.2 and tie.comparison["p_value"] > 0.01
+    assert "30% vs 10% in the reference (3 times as high)" in tie.explanation
+    assert "beyond the bound but not significant at p < 0.01" in tie.explanation
+    assert tie.to_dict()["explanation"] == tie.explanation

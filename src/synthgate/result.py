@@ -88,6 +88,15 @@ class ExpectationResult:
         """Why it was not judged (or what the observation says about itself)."""
         return self.verdict.reason or self.observation.reason
 
+    @property
+    def explanation(self) -> str:
+        """The verdict in plain words, as every output shows it: "16% vs 4.4% in the reference
+        (3.6 times as high); effect size h 0.42, allowed ≤ 0.2 (p = 0.013): beyond the bound but
+        not significant at p < 0.01, too few rows to tell" (``report.format.explain``)."""
+        from synthgate.report.format import explain  # the wording lives with the outputs
+
+        return explain(self)
+
     def to_dict(self) -> dict[str, Any]:
         """The result as in ``schemas/result.schema.json``."""
         return {
@@ -110,6 +119,7 @@ class ExpectationResult:
             "subject": self.subject,
             "note": self.note,
             "status": self.status,
+            "explanation": self.explanation,
         }
 
 

@@ -256,6 +256,11 @@ def explain(result: ExpectationResult, technical: bool = True) -> str:
         name = STATISTICS.get(c["statistic"], c["statistic"])
         text += f"; {name} {number(c['value'])}, allowed {allowed(c)}"
         text += f" ({p_value(c['p_value'])})" if c.get("p_value") is not None else ""
+        if c.get("passed") and beyond(c):
+            text += (
+                f": beyond the bound but not significant at p < {number(c['alpha'])}, "
+                "too few rows to tell"
+            )
     elif c:
         text += f"; allowed: {allowed_in_words(c)}"
     elif limits(result):
@@ -272,6 +277,18 @@ def measures(result: ExpectationResult) -> str:
         return ""
     text = re.sub(r"``(\w+)`` \1\b", r"\1", cls.doc())  # "the same ``words`` words"
     return text.replace("``", "")
+
+
+def beyond(comparison: dict[str, Any]) -> bool:
+    """Whether the effect itself is beyond the comparison's bound (whatever its p-value)."""
+    value, limit = comparison["value"], comparison["max"]
+    if comparison["statistic"] in UNSIGNED:
+        return bool(value > limit)
+    return bool(
+        {"higher": value > limit, "lower": -value > limit, "both": abs(value) > limit}[
+            comparison.get("direction", "both")
+        ]
+    )
 
 
 def headline(result: ExpectationResult) -> str:
