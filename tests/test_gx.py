@@ -160,7 +160,7 @@ def test_an_exported_suite_validates_in_a_new_process_as_the_cli_does(
     cli = _cli_results(
         ["validate", str(data), "--suite", "instructions", *extra], tmp_path / "r.json"
     )
-    assert len(reloaded) == len(cli) == 17
+    assert len(reloaded) == len(cli) == len(load_suite("instructions").entries) == 21
     for result in reloaded:
         expected = cli[result["id"]]
         assert result["observed"] == expected["observed"], result["id"]
@@ -246,7 +246,7 @@ def test_a_suite_that_loses_expectations_on_load_is_refused(tmp_path: Path) -> N
     stored["expectations"].append({**stored["expectations"][0], "type": "expect_something_unknown"})
     path.write_text(json.dumps(stored), encoding="utf-8")
     ctx = gx.context(gx_dir)
-    with pytest.raises(SynthgateError, match="loaded 14 of its 15"):
+    with pytest.raises(SynthgateError, match="loaded 20 of its 21"):
         gx.load_suite(ctx, "dialogues")
 
 

@@ -23,6 +23,7 @@ SUBJECTS: dict[str, str] = {
     "digression_rate": "the share of conversations in `$role` with a turn off the task (relevance below $threshold)",
     "distinct_n": "distinct-$n of `$role` on a seeded sample of $sample texts",
     "duplicate_rate": "the share of `$role` values that repeat an earlier row exactly",
+    "excess_vocabulary": "how many times more `$role` texts hold an LLM-favoured style word than human word frequencies predict",
     "flip_asymmetry": "the share of `$role` / `$reference_role` disagreements that go the dominant way of their pair of classes",
     "gopher_repetition": "the share of `$role` texts of at least $min_words words that break a Gopher repetition rule",
     "identity_label_gap": "the over-flagging on items whose `$text_role` mentions an identity group (rate of the flagging `$role` label minus that of `$reference_role`, beyond all items), worst group, 95% lower bound",

@@ -58,6 +58,9 @@ MARKERS: dict[str, tuple[str, ...]] = {
 Table of excess style words; Liang et al. 2024), with their inflections, by lemma."""
 FORMS = {form: lemma for lemma, forms in MARKERS.items() for form in forms}
 EXAMPLES_PER_MARKER = 3
+SCALE = 2**40
+"""Expected counts are summed as integers in units of 1 / SCALE, so that any partitioning of
+the rows merges to the same value (float sums depend on their order)."""
 
 
 @cache
@@ -73,7 +76,8 @@ class VocabularyState:
     texts: int = 0
     words: int = 0
     with_marker: int = 0
-    expected: float = 0.0
+    expected: int = 0
+    """In units of 1 / ``SCALE``."""
     uses: Counter[str] = field(default_factory=Counter)
     examples: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
 
@@ -110,7 +114,7 @@ class MarkerVocabulary(Metric):
             tokens = words(text)
             state.texts += 1
             state.words += len(tokens)
-            state.expected += 1 - math.exp(len(tokens) * math.log1p(-total))
+            state.expected += round(SCALE * -math.expm1(len(tokens) * math.log1p(-total)))
             found = [FORMS[t] for t in tokens if t in FORMS]
             if not found:
                 continue
@@ -137,8 +141,8 @@ class MarkerVocabulary(Metric):
             state.texts,
             state.words,
             state.with_marker,
-            state.expected,
-            dict(state.uses.most_common()),
+            state.expected / SCALE,
+            dict(sorted(state.uses.items(), key=lambda kv: (-kv[1], kv[0]))),
             state.examples,
         )
 
