@@ -202,3 +202,27 @@ def test_an_unknown_detoxify_model_is_a_usage_error(capsys: pytest.CaptureFixtur
     assert main(["models", "download", "--model", "huge"]) == 2
     err = capsys.readouterr().err
     assert "unknown detoxify model 'huge'" in err or "not installed" in err
+
+
+def test_without_weights_the_pandera_check_errors_instead_of_passing_every_row() -> None:
+    pa = pytest.importorskip("pandera.pandas")
+    import synthgate.pandera  # noqa: F401  (registers Check.synthgate_toxicity)
+
+    schema = pa.DataFrameSchema({"text": pa.Column(checks=pa.Check.synthgate_toxicity())})
+    with pytest.raises(pa.errors.SchemaErrors) as caught:
+        schema.validate(data(), lazy=True)
+    assert "toxicity not evaluated" in str(caught.value)
+
+
+def test_without_weights_the_quarantine_split_refuses_with_the_fix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source, suite = tmp_path / "data.jsonl", tmp_path / "suite.yml"
+    data().to_json(source, orient="records", lines=True)
+    suite.write_text(SUITE, "utf-8")
+    clean, quarantine = tmp_path / "clean.jsonl", tmp_path / "quarantine.jsonl"
+    args = ["validate", str(source), "--suite", str(suite)]
+    code = main([*args, "--clean", str(clean), "--quarantine", str(quarantine)])
+    assert code == 2  # a check that cannot run never lets every row through as clean
+    assert "toxicity not evaluated" in capsys.readouterr().err
+    assert not clean.exists() and not quarantine.exists()

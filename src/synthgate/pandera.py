@@ -88,6 +88,9 @@ def _check_function(cls: type[RowCheck]) -> Callable[..., Any]:
 
     def run(data: Any, **params: Any) -> Any:
         check = cls(**{k: _param(defaults[k], params.get(k)) for k in defaults})
+        reason = check.unavailable()
+        if reason is not None:
+            raise SynthgateError(f"{PREFIX}{cls.name}: {reason}")
         typed = {getattr(check, name): role for name, role in role_fields.items()}
         if isinstance(data, pd.DataFrame):
             columns = {column: data[column].tolist() for column in typed}

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from synthgate.errors import InputError
 from synthgate.expectations import Context
 from synthgate.loaders import Dataset
 from synthgate.metrics.flags import RowCheck
@@ -104,7 +105,20 @@ def row_verdicts(
     dataset: Dataset, columns: dict[str, str], checks: list[SuiteCheck]
 ) -> Iterator[RowVerdict]:
     """A ``RowVerdict`` under ``checks`` for every row of ``dataset`` read with ``columns``
-    (role -> column), in row order, unreadable rows included."""
+    (role -> column), in row order, unreadable rows included.
+
+    InputError, before any row is read, when a check cannot run here (``unavailable``).
+    """
+    for item in checks:
+        reason = item.check.unavailable()
+        if reason is not None:
+            raise InputError(f"row check {item.check.name!r} of entry {item.entry!r}: {reason}")
+    return _verdicts(dataset, columns, checks)
+
+
+def _verdicts(
+    dataset: Dataset, columns: dict[str, str], checks: list[SuiteCheck]
+) -> Iterator[RowVerdict]:
     for batch, errors, _ in dataset.read(columns):
         flags: dict[int, list[RowFlag]] = {row: [] for row in batch.rows}
         ids = dict(zip(batch.rows, batch.ids, strict=True))

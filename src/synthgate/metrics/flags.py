@@ -65,6 +65,11 @@ class RowCheck(ABC):
         for row, _, text in batch.texts(self.role):
             yield row, text
 
+    def unavailable(self) -> str | None:
+        """Why this check cannot run here (no model weights, say), with the fix; None when it
+        can. A check that cannot run must never let rows pass as if it had."""
+        return None
+
     def check(self, value: Any) -> list[Flag]:
         """The flags of one row's value; empty when the row is fine."""
         return self.inspect(value)[1]

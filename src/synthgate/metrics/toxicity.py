@@ -55,7 +55,8 @@ class ToxicityCheck(RowCheck):
     """Flags a text whose detoxify score in ``category`` is at least ``threshold``.
 
     Rows are scored a batch at a time. Without a scorer no row is checked: ``toxic_row_rate``
-    then reports "not evaluated", never a rate of 0; a quarantine split gets no toxicity flags.
+    then reports "not evaluated", never a rate of 0, and a quarantine split or a pandera check
+    refuses to run (``unavailable``) rather than pass every row.
     """
 
     name: ClassVar[str] = "toxicity"
@@ -68,6 +69,10 @@ class ToxicityCheck(RowCheck):
 
     def scorer(self) -> DetoxifyScorer | Unavailable:
         return load_detoxify(self.detoxify_checkpoint, self.detoxify_model)
+
+    def unavailable(self) -> str | None:
+        scorer = self.scorer()
+        return scorer.message() if isinstance(scorer, Unavailable) else None
 
     def items(self, batch: Batch) -> Iterator[tuple[int, Any]]:
         """``(row, (text, score))`` for every non-empty text; nothing without a scorer."""
