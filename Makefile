@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint browser bench clean fuzz
+.PHONY: demo test lint browser bench bench-suites clean fuzz
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,10 @@ fuzz: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/split.py
+
+# Each built-in suite against a tokenize-and-count floor, --workers 2, start-up cost (issue 14)
+bench-suites: $(STAMP)
+	$(BIN)/python bench/suites.py
 
 # Every built-in suite over every human and LLM set in ../shared/data: writes docs/calibration.md
 calibration: $(STAMP)

@@ -123,8 +123,9 @@ Each measurement runs in its own process; peak RSS is that process's `ru_maxrss`
         + READING
     )
     text = REPORT.read_text(encoding="utf-8") if REPORT.exists() else "# Benchmarks\n"
-    kept = text.split(f"\n{SECTION}\n")[0].rstrip("\n")
-    REPORT.write_text(f"{kept}\n\n{section}", encoding="utf-8")
+    kept, _, ours = text.partition(f"\n{SECTION}\n")
+    later = ours[ours.index("\n## ") :] if "\n## " in ours else ""  # bench/suites.py's section
+    REPORT.write_text(f"{kept.rstrip()}\n\n{section}{later}", encoding="utf-8")
 
 
 if __name__ == "__main__":
