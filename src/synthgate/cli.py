@@ -20,7 +20,6 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TimeRemainingColumn
 
 from synthgate import scorers
-from synthgate.calibrate import calibrate
 from synthgate.errors import SynthgateError
 from synthgate.expectations import REGISTRY
 from synthgate.infer import infer_suite
@@ -28,11 +27,9 @@ from synthgate.loaders import Dataset
 from synthgate.output import check_outputs, write_atomic
 from synthgate.report.console import print_result, safe, write_lines
 from synthgate.report.format import plain
-from synthgate.report.html import render_html
 from synthgate.report.summary import github_annotations, write_markdown
 from synthgate.roles import PAIR_ORDERS, Codings, parse_label_list, parse_mapping
 from synthgate.runner import validate
-from synthgate.split import split
 from synthgate.suite import builtin_suites, load_suite
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -292,12 +289,16 @@ def _validate(args: argparse.Namespace, console: Console) -> int:
         )
     counts = None
     if args.clean:
+        from synthgate.split import split
+
         counts = split(
             args.data, suite, args.clean, args.quarantine, mapping=mapping, codings=codings
         )
     # Render every output before writing any: a failure leaves no output of this run.
     outputs = [(args.json, result.to_json())] if args.json else []
     if args.report:
+        from synthgate.report.html import render_html  # jinja2 and markdown-it: only here
+
         outputs.append((args.report, render_html(result)))
     for path, text in outputs:
         write_atomic(path, text)
@@ -339,6 +340,8 @@ def _calibrate(args: argparse.Namespace, console: Console) -> int:
     if not 2 <= args.replicates <= 10_000 or not 0 <= args.percentile < 50:
         raise SynthgateError("--replicates must be in [2, 10000] and --percentile in [0, 50)")
     check_outputs({"--out": args.out}, [args.data])
+    from synthgate.calibrate import calibrate
+
     result = calibrate(
         args.data,
         args.suite,

@@ -26,8 +26,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from scipy import stats
-
 from synthgate.observation import Observation
 
 DIRECTIONS = ("both", "higher", "lower")
@@ -104,6 +102,8 @@ def _cohens_h(obs: Observation, ref: Observation) -> tuple[float, float | None]:
     h = cohens_h(p, q)
     p_value = None
     if obs.n and ref.n:
+        from scipy import stats
+
         pooled = (p * obs.n + q * ref.n) / (obs.n + ref.n)
         se = math.sqrt(pooled * (1 - pooled) * (1 / obs.n + 1 / ref.n))
         p_value = float(2 * stats.norm.sf(abs(p - q) / se)) if se > 0 else (1.0 if p == q else 0.0)
@@ -121,6 +121,8 @@ def _ks(obs: Observation, ref: Observation) -> tuple[float, float | None]:
     """Two-sample Kolmogorov-Smirnov statistic D on per-row values, with its p-value."""
     if not obs.samples or not ref.samples:
         raise ValueError("ks needs per-row samples")
+    from scipy import stats
+
     result = stats.ks_2samp(obs.samples, ref.samples)
     return float(result.statistic), float(result.pvalue)
 
@@ -129,6 +131,8 @@ def _cohens_d(obs: Observation, ref: Observation) -> tuple[float, float | None]:
     """Cohen's d between the per-row values of both sides, with Welch's t-test p-value."""
     if not obs.samples or not ref.samples or len(obs.samples) < 2 or len(ref.samples) < 2:
         raise ValueError("cohens_d needs at least two per-row values on each side")
+    from scipy import stats
+
     a, b = obs.samples, ref.samples
     var_a, var_b = stats.tvar(a), stats.tvar(b)
     pooled = math.sqrt(((len(a) - 1) * var_a + (len(b) - 1) * var_b) / (len(a) + len(b) - 2))
@@ -145,6 +149,8 @@ def _cohens_q(obs: Observation, ref: Observation) -> tuple[float, float | None]:
     q = math.atanh(r) - math.atanh(s)
     p_value = None
     if obs.n and ref.n and obs.n > 3 and ref.n > 3:
+        from scipy import stats
+
         se = math.sqrt(1 / (obs.n - 3) + 1 / (ref.n - 3))
         p_value = float(2 * stats.norm.sf(abs(q) / se))
     return q, p_value

@@ -87,7 +87,7 @@ def test_a_report_failure_writes_no_json_either(
     def broken(result: object) -> str:
         raise RuntimeError("template exploded")
 
-    monkeypatch.setattr("synthgate.cli.render_html", broken)
+    monkeypatch.setattr("synthgate.report.html.render_html", broken)
     out = tmp_path / "r.json"
     run = cli(
         "validate", data, "--suite", "free_text", "--json", out, "--report", tmp_path / "r.html"

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
-from scipy import stats
 
 from synthgate.comparisons import cohens_h
 from synthgate.expectations.base import (
@@ -533,6 +532,8 @@ class DigressionOutcomeGap(_Digression):
         }
 
     def observe_one(self, values: dict[str, Any], context: Context) -> Observation:
+        from scipy import stats
+
         flags = values["digression"].flags
         outcomes = dict(values["outcome"].sample)
         joined = [(flags[row], outcomes[row]) for row in flags.keys() & outcomes.keys()]

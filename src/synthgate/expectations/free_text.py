@@ -16,8 +16,6 @@ from abc import abstractmethod
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from scipy import stats
-
 from synthgate.expectations.base import Context, Expectation, example, register
 from synthgate.metrics import Metric
 from synthgate.metrics.flags import RowCheck
@@ -141,6 +139,8 @@ class ReadabilitySpread(_Readability):
         observation, ref = super().observe(values, reference, context)
         if ref is None or not observation.samples or not ref.samples:
             return observation, ref
+        from scipy import stats
+
         p_value = float(stats.levene(observation.samples, ref.samples, center="median").pvalue)
         details = {**(observation.details or {}), "brown_forsythe_p": p_value}
         return dataclasses.replace(observation, details=details), ref

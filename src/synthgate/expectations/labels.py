@@ -19,8 +19,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from scipy import stats
-
 from synthgate.comparisons import STATISTICS, jensen_shannon
 from synthgate.expectations.base import Context, Expectation, example, register
 from synthgate.metrics import Metric
@@ -293,6 +291,8 @@ class LabelDivergence(_LabelExpectation):
         self, values: dict[str, Any], reference: dict[str, Any] | None, context: Context
     ) -> tuple[Observation, Observation | None]:
         """The divergence is of the pair; the reference observation carries its distribution."""
+        from scipy import stats
+
         if reference is None:
             return Observation(None, reason=NEEDS_REFERENCE), None
         counts: LabelCounts = values["labels"]
@@ -609,6 +609,8 @@ class FlipAsymmetry(Expectation):
         return {"pairs": LabelPairs(self.role, self.reference_role)}
 
     def observe_one(self, values: dict[str, Any], context: Context) -> Observation:
+        from scipy import stats
+
         pairs: PairCounts = values["pairs"]
         allowed = allowed_labels(context, {ref for ref, _ in pairs.counts})
 

@@ -22,8 +22,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from scipy import stats
-
 from synthgate.expectations.base import Context, Expectation, example, rate_observation, register
 from synthgate.metrics import Metric
 from synthgate.metrics.flags import RowCheck
@@ -67,6 +65,8 @@ class Coding:
 
 def _binomial_p(successes: int, n: int) -> float:
     """Two-sided exact binomial test of ``successes`` in ``n`` against 0.5."""
+    from scipy import stats
+
     return float(stats.binomtest(successes, n, 0.5).pvalue)
 
 
@@ -342,6 +342,8 @@ class SurfaceCueCorrelation(_OneColumn):
             z, half = math.atanh(max(min(r, 1 - 1e-12), -1 + 1e-12)), 1.96 / math.sqrt(n - 3)
             low, high = math.tanh(z - half), math.tanh(z + half)
         if n > 2:
+            from scipy import stats
+
             t = r * math.sqrt((n - 2) / max(1 - r * r, 1e-12))
             details["p_value"] = float(2 * stats.t.sf(abs(t), n - 2))
         examples = _cue_examples(counts, coding, r >= 0, f"{self.cue}_advantage")

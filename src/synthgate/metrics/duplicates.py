@@ -37,9 +37,12 @@ import heapq
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash, MinHashLSH
+
+if TYPE_CHECKING:  # datasketch (and the scipy it imports) loads when a state first needs it
+    from datasketch import LeanMinHash, MinHashLSH
 
 from synthgate.batch import Batch
 from synthgate.metrics import Metric, add_example
@@ -175,6 +178,8 @@ false negatives cost recall that nothing recovers, false positives only a MinHas
 def _lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
     """datasketch's (bands, rows) for ``threshold``, tuned for recall (``LSH_WEIGHTS``):
     computed once, not per state (~13 ms)."""
+    from datasketch import MinHashLSH
+
     lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, weights=LSH_WEIGHTS)
     return lsh.b, lsh.r
 
@@ -223,6 +228,8 @@ class PoolState:
 
     def __post_init__(self) -> None:
         if self.lsh is None and self.held is None:
+            from datasketch import MinHashLSH
+
             params = _lsh_params(self.threshold, self.num_perm)
             self.lsh = MinHashLSH(threshold=self.threshold, num_perm=self.num_perm, params=params)
 
@@ -282,6 +289,8 @@ _MAX_HASH = np.uint64((1 << 32) - 1)
 
 @functools.cache
 def _permutations(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
+    from datasketch import MinHash
+
     a, b = MinHash(num_perm=num_perm, seed=MINHASH_SEED, scheme="legacy").permutations
     return a[None, :], b[None, :]
 
@@ -310,6 +319,8 @@ def minhash_signatures(shingle_lists: list[list[bytes]], num_perm: int) -> list[
     (at most 8,192 shingles: a 4 MB array at 64 permutations) in one numpy operation instead
     of one call per text.
     """
+    from datasketch import LeanMinHash
+
     a, b = _permutations(num_perm)
     out: list[LeanMinHash] = []
     for chunk in _chunks_of_shingles(shingle_lists, 8192):
