@@ -14,9 +14,10 @@ import pandas as pd
 import pytest
 
 from synthgate import Codings, validate
-from synthgate.engine import LocalEngine, PartitionedEngine, engine_for
+from synthgate.engine import LocalEngine, PartitionedEngine, States, engine_for
 from synthgate.errors import InputError
 from synthgate.loaders import Dataset
+from synthgate.metrics import duplicates
 
 CHOICES_012 = Codings(choice_codes={"first": "0", "second": "1", "tie": "2"})
 CHOICES_PANDALM = Codings(choice_codes={"first": "1", "second": "2", "tie": "Tie"})
@@ -148,6 +149,35 @@ def test_two_workers_give_the_single_pass_result(paper_data: Path, tmp_path: Pat
     data = _source(paper_data, "instructions/alpaca_5000_llm.jsonl", 1000, tmp_path)
     single = validate(Dataset(data, batch_size=128), "instructions").to_dict()
     assert validate(Dataset(data, batch_size=128), "instructions", workers=2).to_dict() == single
+
+
+def test_beyond_the_held_texts_a_second_pass_keeps_partitions_exact(
+    paper_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Near-duplicate states beyond ``MAX_HELD`` texts keep only their probe pool; merged, they
+    read the source again (in two processes too) and still give the single pass's result."""
+    monkeypatch.setattr(duplicates, "MAX_HELD", 100)
+    passes = []
+    monkeypatch.setattr(States, "second_pass", spy(States.second_pass, passes))
+    data = _source(paper_data, "instructions/alpaca_5000_llm.jsonl", 1000, tmp_path)
+    single = validate(Dataset(data, batch_size=128), "instructions").to_dict()
+    assert passes == [None]  # one pass in row order is exact
+    for workers, seed in ((1, 4), (2, None)):
+        partitioned = PartitionedEngine(partitions=3, workers=workers, seed=seed, task_batches=1)
+        passes.clear()
+        assert (
+            validate(Dataset(data, batch_size=128), "instructions", engine=partitioned).to_dict()
+            == single
+        )
+        assert passes and passes[0] is not None
+
+
+def spy(method: Any, calls: list[Any]) -> Any:
+    def wrapped(*args: Any) -> Any:
+        calls.append(method(*args))
+        return calls[-1]
+
+    return wrapped
 
 
 def test_batch_size_changes_no_value(paper_data: Path) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import pickle
+from collections.abc import Callable
 from itertools import pairwise
 from typing import Any
 
@@ -13,9 +14,10 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from synthgate import metrics
 from synthgate.batch import Batch
 from synthgate.expectations import REGISTRY
-from synthgate.metrics import Metric
+from synthgate.metrics import Metric, duplicates
 from synthgate.metrics.duplicates import ExactDuplicates, NearDuplicates
 from synthgate.metrics.lexical import TextSample
 from synthgate.metrics.rows import RowValues
@@ -88,13 +90,24 @@ def canonical(value: Any) -> Any:
 
 def partitioned(metric: Metric, rows: list[dict[str, Any]], data: st.DataObject) -> Any:
     """Rows cut into batches at random points, batches dealt to random partitions and folded
-    in a random order, partition states merged in a random tree."""
+    in a random order, partition states merged in a random tree; again from the second-pass
+    state when the metric asks for one (``Metric.second_pass``), cut and dealt anew."""
+    state = fold_partitions(metric, rows, data, metric.start)
+    second = metric.second_pass(state)
+    if second is not None:
+        state = fold_partitions(metric, rows, data, lambda: pickle.loads(pickle.dumps(second)))
+    return metric.finalize(state)
+
+
+def fold_partitions(
+    metric: Metric, rows: list[dict[str, Any]], data: st.DataObject, start: Callable[[], Any]
+) -> Any:
     cuts = sorted(data.draw(st.sets(st.integers(1, max(len(rows) - 1, 1)), max_size=6)))
     bounds = [0, *cuts, len(rows)]
     batches = [list(range(a, b)) for a, b in pairwise(bounds) if a < b]
     batches = data.draw(st.permutations(batches))
     count = data.draw(st.integers(1, 4))
-    states = [metric.start() for _ in range(count)]
+    states = [start() for _ in range(count)]
     for ids in batches:
         part = data.draw(st.integers(0, count - 1))
         states[part] = metric.update(states[part], batch_of(rows, ids))
@@ -104,7 +117,7 @@ def partitioned(metric: Metric, rows: list[dict[str, Any]], data: st.DataObject)
         a = states.pop(i)
         b = states.pop(data.draw(st.integers(0, len(states) - 1)))
         states.append(metric.merge(a, b))
-    return metric.finalize(states[0])
+    return states[0]
 
 
 @pytest.mark.parametrize("metric", METRICS, ids=lambda m: repr(m)[:60])
@@ -130,3 +143,33 @@ def test_every_metric_class_is_covered() -> None:
         c.__name__ for c in covered
     }
     assert len(covered) >= 15
+
+
+CAPPED_KEYS = ("LabelDistribution", "ItemLabelSets", "LabelPairs", "Judgements", "PairedJudgements")
+CAPPED = [  # metrics whose state keeps only part of what it saw beyond a cap (made small here)
+    NearDuplicates("text", pool=3),
+    NearDuplicates("turns", pool=4, threshold=0.5),
+    *[m for m in registered_metrics() if type(m).__name__ in CAPPED_KEYS],
+]
+
+
+@pytest.mark.parametrize("metric", CAPPED, ids=lambda m: repr(m)[:60])
+@settings(
+    max_examples=40,
+    deadline=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_beyond_their_caps_partitions_still_merge_to_the_single_pass_value(
+    metric: Metric, data: st.DataObject
+) -> None:
+    """Near-duplicates beyond ``MAX_HELD`` texts (merged partitions keep only the probe pool
+    and take a second pass) and capped key sets beyond ``MAX_VALUES``."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(duplicates, "MAX_HELD", 3)
+        patch.setattr(metrics.cap_keys, "__defaults__", (3, metrics.OTHER))
+        row = st.fixed_dictionaries({role: ROLES[role] for role in metric.roles})
+        rows = data.draw(st.lists(row, min_size=1, max_size=20))
+        single = metric.compute([batch_of(rows, list(range(len(rows))))])
+        assert canonical(partitioned(metric, rows, data)) == canonical(single)

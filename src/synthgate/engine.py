@@ -14,12 +14,16 @@ dataclasses, ``States`` plain data.
   (``synthgate.metrics``), so it returns exactly the single pass's values: that is what lets a
   cluster engine (Spark's ``mapPartitions`` + ``treeAggregate``) reuse every metric.
 
-A new engine implements ``Engine.run``: feed batches into ``States``, merge states, call
-``States.values``.
+A new engine implements ``Engine.run``: feed batches into ``States``, merge states; then, when
+``States.second_pass()`` returns states (a metric whose merged state cannot give the exact
+value, e.g. near-duplicates beyond ``MAX_HELD`` texts under partitioning), feed every batch
+again into copies of those (``fold(plan, batches, second)``) and merge them the same way; call
+``States.values(second)``. ``two_passes`` does that around any one-pass fold-and-merge.
 """
 
 from __future__ import annotations
 
+import copy
 import random
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
@@ -54,11 +58,15 @@ class MetricPlan:
 
 
 class States:
-    """Metric states by scope, fed batch by batch; two ``States`` merge (in either order)."""
+    """Metric states by scope, fed batch by batch; two ``States`` merge (in either order).
 
-    def __init__(self, metrics: Iterable[Metric], group_role: str | None):
+    A second pass's states (``second_pass``) hold only the scopes and metrics that need one:
+    feeding them skips the others."""
+
+    def __init__(self, metrics: Iterable[Metric], group_role: str | None, *, second: bool = False):
         self.metrics = frozenset(metrics)
         self.group_role = group_role
+        self.second = second
         self.states: dict[Scope, dict[Metric, Any]] = {}
 
     def _scope(self, scope: Scope) -> dict[Metric, Any]:
@@ -70,7 +78,7 @@ class States:
         return self.states.setdefault(scope, {m: m.start() for m in self.metrics})
 
     def _update(self, scope: Scope, batch: Batch) -> None:
-        states = self._scope(scope)
+        states = self.states.get(scope, {}) if self.second else self._scope(scope)
         for metric, state in states.items():
             states[metric] = metric.update(state, batch)
 
@@ -83,28 +91,57 @@ class States:
     def merge(self, other: States) -> States:
         """The states of both sides' rows together; neither side may be fed afterwards (the
         result may share their states)."""
-        out = States(self.metrics, self.group_role)
+        out = States(self.metrics, self.group_role, second=self.second)
         for scope in dict.fromkeys([*self.states, *other.states]):
             mine, theirs = self.states.get(scope), other.states.get(scope)
             if mine is None or theirs is None:
-                out._scope(scope).update(mine or theirs or {})
+                side = mine or theirs or {}
+                if self.second:
+                    out.states[scope] = dict(side)
+                else:
+                    out._scope(scope).update(side)
             else:
-                out._scope(scope).update({m: m.merge(mine[m], theirs[m]) for m in self.metrics})
+                out.states[scope] = {m: m.merge(mine[m], theirs[m]) for m in mine}
         return out
 
-    def values(self) -> Values:
+    def second_pass(self) -> States | None:
+        """Empty states of the second pass over the same rows that some metrics need to
+        finalize exactly (``Metric.second_pass``), for the scopes where they do; None when
+        every value can be finalized from these states."""
+        out = States(self.metrics, None, second=True)
+        for scope, states in self.states.items():
+            again = {m: m.second_pass(s) for m, s in states.items()}
+            if found := {m: s for m, s in again.items() if s is not None}:
+                out.states[scope] = found
+                if scope is not None:
+                    out.group_role = self.group_role
+        return out if out.states else None
+
+    def values(self, second: States | None = None) -> Values:
+        """Finalized values per scope; a metric's second-pass state when ``second`` has one."""
+        again = second.states if second else {}
         return {
-            scope: {m: m.finalize(s) for m, s in states.items()}
+            scope: {m: m.finalize(again.get(scope, {}).get(m, s)) for m, s in states.items()}
             for scope, states in self.states.items()
         }
 
 
-def fold(plan: MetricPlan, batches: Iterable[Batch]) -> States:
-    """The states of ``batches`` from empty ones (a task of the partitioned engine)."""
-    states = States(plan.metrics, plan.group_role)
+def fold(plan: MetricPlan, batches: Iterable[Batch], second: States | None = None) -> States:
+    """The states of ``batches`` from empty ones (a task of the partitioned engine), or from
+    a copy of ``second``, the empty states of a second pass (``States.second_pass``)."""
+    states = copy.deepcopy(second) if second else States(plan.metrics, plan.group_role)
     for batch in batches:
         states.feed(batch)
     return states
+
+
+def two_passes(run_pass: Callable[[States | None], States]) -> Values:
+    """The values of a plan, given ``run_pass(second)``: every batch of the source folded
+    (from empty states, or from copies of ``second``) and merged. The second pass runs only
+    when a metric needs it (``States.second_pass``)."""
+    first = run_pass(None)
+    second = first.second_pass()
+    return first.values(run_pass(second) if second else None)
 
 
 def _batches(source: Dataset, plan: MetricPlan, progress: Progress | None) -> Iterable[Batch]:
@@ -127,7 +164,7 @@ class LocalEngine(Engine):
     """One pass over the batches, in file order, in this process."""
 
     def run(self, plan: MetricPlan, source: Dataset, progress: Progress | None = None) -> Values:
-        return fold(plan, _batches(source, plan, progress)).values()
+        return two_passes(lambda second: fold(plan, _batches(source, plan, progress), second))
 
 
 @dataclass
@@ -159,7 +196,19 @@ class PartitionedEngine(Engine):
         yield from pending.items()
 
     def run(self, plan: MetricPlan, source: Dataset, progress: Progress | None = None) -> Values:
+        """One pass, and a second only when a metric needs it: the source is then read again
+        (twice the reading and parsing, and the second-pass metrics' work on every row)."""
         rng = random.Random(self.seed)
+        return two_passes(lambda second: self._pass(plan, source, progress, second, rng))
+
+    def _pass(
+        self,
+        plan: MetricPlan,
+        source: Dataset,
+        progress: Progress | None,
+        second: States | None,
+        rng: random.Random,
+    ) -> States:
         shuffle = self.seed is not None
         acc: dict[int, States] = {}
 
@@ -176,23 +225,25 @@ class PartitionedEngine(Engine):
             for partition, batches in _windowed(tasks, self.window if shuffle else 1, rng):
                 if shuffle:
                     rng.shuffle(batches)
-                add(partition, fold(plan, batches))
+                add(partition, fold(plan, batches, second))
         else:
             with ProcessPoolExecutor(max_workers=self.workers) as pool:
                 running: dict[Future[States], int] = {}
                 for partition, batches in tasks:
                     if shuffle:
                         rng.shuffle(batches)
-                    running[pool.submit(fold, plan, batches)] = partition
+                    running[pool.submit(fold, plan, batches, second)] = partition
                     if len(running) >= 2 * self.workers:
                         _collect(running, add, wait(running, return_when=FIRST_COMPLETED)[0])
                 _collect(running, add, set(running))
-        parts = list(acc.values()) or [States(plan.metrics, plan.group_role)]
+        parts = list(acc.values()) or [
+            copy.deepcopy(second) or States(plan.metrics, plan.group_role)
+        ]
         while len(parts) > 1:  # a random tree: merge two random parts until one is left
             if shuffle:
                 rng.shuffle(parts)
             parts.append(parts.pop().merge(parts.pop()))
-        return parts[0].values()
+        return parts[0]
 
 
 def _windowed(

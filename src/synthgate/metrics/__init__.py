@@ -3,8 +3,9 @@
 A metric is a frozen dataclass (its fields are its parameters, so equal metrics are computed
 once per run) with four methods: ``start`` makes an empty state, ``update`` folds a batch into
 it, ``merge`` combines the states of two partitions, and ``finalize`` turns a state into the
-value expectations judge. Nothing here reads files or formats output: an engine drives
-metrics over batches (``synthgate.engine``), expectations judge their values.
+value expectations judge. A metric whose merged state cannot give the exact value asks for a
+second pass over the same rows (``second_pass``). Nothing here reads files or formats output:
+an engine drives metrics over batches (``synthgate.engine``), expectations judge their values.
 
 Merges are order-free: ``merge(a, b)`` equals ``merge(b, a)``, ``merge`` is associative, and
 batches may come in any order, so any split of the rows into partitions, merged in any tree,
@@ -68,12 +69,15 @@ def stable_hash(value: Any) -> int:
 
 
 def cap_keys(counts: Counter[Any], limit: int = MAX_VALUES, keep: Any = OTHER) -> list[Any]:
-    """The keys beyond the ``limit`` with the smallest ``stable_hash`` (``keep`` always stays):
-    the keys a capped state drops, the same whatever order rows came in."""
-    if len(counts) <= limit:
+    """The keys beyond the ``limit`` with the smallest ``stable_hash`` (``keep``, where the
+    dropped keys are counted, always stays and takes no place): the keys a capped state drops.
+    A state keeps the ``limit`` smallest of the keys it saw, so any partitioning keeps the
+    same keys with their whole counts (``keep`` taking a place once present would make the
+    kept keys depend on when the first drop happened)."""
+    ranked = [key for key in counts if key != keep]
+    if len(ranked) <= limit:
         return []
-    ranked = sorted((key for key in counts if key != keep), key=stable_hash)
-    return ranked[limit - (keep in counts) :]
+    return sorted(ranked, key=stable_hash)[limit:]
 
 
 EXACT_SCALE = 1130
@@ -111,6 +115,18 @@ class Metric(ABC):
     @abstractmethod
     def finalize(self, state: Any) -> Any:
         """The metric's value."""
+
+    def second_pass(self, state: Any) -> Any:
+        """The empty state of a second pass over the same rows when ``finalize`` cannot give
+        the single pass's value from ``state`` (the merged state of the first pass), else
+        None (the default: one pass is enough).
+
+        The returned state carries what the first pass found (near-duplicates: the final
+        probe pool) and is folded like any state: ``update`` with every batch again, ``merge``
+        in any order and tree, then ``finalize`` gives the value. Engines ask through
+        ``engine.States.second_pass`` and read the source again only when a metric needs it.
+        """
+        return None
 
     def compute(self, batches: list[Batch]) -> Any:
         """Convenience for tests and notebooks: the value over a list of batches."""

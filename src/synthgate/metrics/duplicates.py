@@ -22,11 +22,16 @@ repeat an earlier row). Finding: LLM-made data has low diversity and repeats its
   The MinHash estimate itself has a standard error of about 0.05 at Jaccard 0.8 (64
   permutations), so pairs near the threshold may fall on either side.
 
-  Merging: a probe of one partition must be compared with every later text of the others, so a
-  state holds the signatures of all its texts while they are at most ``MAX_HELD`` (and the pool
-  is drawn when finalizing): up to that size any partitioning merges to the single pass's value
-  exactly. Beyond it a state keeps only its probes, and two partitions are compared probe with
-  probe (an approximation of the cross-partition pairs; exact again with one partition).
+  The value is defined without reference to any order: the pool is the ``pool`` texts with the
+  smallest seeded priority of their key (row id, position), and a probe counts when a text with
+  a larger key near-duplicates it. One pass in row order (``LocalEngine``) finds that directly:
+  every probe of the final pool is in the pool from its own row on, so it meets every later
+  text. Partitions merge exactly while a state holds the signatures of all its texts (at most
+  ``MAX_HELD``; the pool is drawn and matched in key order when finalizing). Beyond, a merged
+  state keeps only its pool (the bottom-k merges exactly) and asks for a second pass
+  (``second_pass``): every text is matched again against the final pool, and the matches of
+  the partitions add up. That costs the engine a second reading of the source, only for data
+  beyond ``MAX_HELD`` texts read by more than one partition.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ import heapq
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -212,9 +218,18 @@ class Probe:
 
 @dataclass
 class PoolState:
-    """``held`` keeps every text while there are at most ``MAX_HELD`` (None after): then the
-    pool is drawn and matched when finalizing or merging, so the result cannot depend on
-    partitions. After, ``probes`` is the pool and later texts are matched as they come."""
+    """The state of ``NearDuplicates``, one of four kinds:
+
+    - holding (``held`` a list): every text so far, while there are at most ``MAX_HELD``; the
+      pool is drawn and matched in key order when finalizing or merging, whatever the order
+      the texts came in.
+    - streaming (``held`` None, ``ordered``): ``probes`` is the pool so far, and every text was
+      matched against it as it came, in key order (one pass in row order); final.
+    - merged (``held`` None, not ``ordered``): only the pool (order-free); which later texts
+      match its probes needs a second pass (``NearDuplicates.second_pass``).
+    - second pass (``again``): the final pool; every text is matched against the probes
+      before it, and merges add up the matches.
+    """
 
     pool: int
     threshold: float
@@ -223,56 +238,71 @@ class PoolState:
     probes: dict[Key, Probe] = field(default_factory=dict)
     heap: list[tuple[int, Key]] = field(default_factory=list)
     """(-priority, key) of every probe: the heap's top is the probe to evict next."""
-    lsh: MinHashLSH | None = None
     rows: int = 0
+    ordered: bool = True
+    last: Key = (-1, -1)
+    """The largest key seen (texts after it keep a streaming state ``ordered``)."""
+    again: bool = False
+    lsh: MinHashLSH | None = field(default=None, repr=False, compare=False)
+    """The probes' LSH index, built when first needed (and not pickled)."""
 
-    def __post_init__(self) -> None:
-        if self.lsh is None and self.held is None:
-            from datasketch import MinHashLSH
-
-            params = _lsh_params(self.threshold, self.num_perm)
-            self.lsh = MinHashLSH(threshold=self.threshold, num_perm=self.num_perm, params=params)
+    def __getstate__(self) -> dict[str, object]:
+        return {**self.__dict__, "lsh": None}
 
     @property
     def limit(self) -> int:
         return -self.heap[0][0] if len(self.heap) >= self.pool else 2**64
 
+    def index(self) -> MinHashLSH:
+        if self.lsh is None:
+            from datasketch import MinHashLSH
+
+            params = _lsh_params(self.threshold, self.num_perm)
+            self.lsh = MinHashLSH(threshold=self.threshold, num_perm=self.num_perm, params=params)
+            for key, probe in self.probes.items():
+                self.lsh.insert(key, probe.signature)
+        return self.lsh
+
     def admit(self, probe: Probe) -> None:
-        assert self.lsh is not None
         self.probes[probe.key] = probe
         heapq.heappush(self.heap, (-probe.priority, probe.key))
-        self.lsh.insert(probe.key, probe.signature)
+        if self.lsh is not None:
+            self.lsh.insert(probe.key, probe.signature)
         if len(self.heap) > self.pool:
             _, evicted = heapq.heappop(self.heap)
             del self.probes[evicted]
-            self.lsh.remove(evicted)
+            if self.lsh is not None:
+                self.lsh.remove(evicted)
 
-    def match(self, text: Probe, among: set[Key] | None = None) -> None:
-        """Record ``text`` as a later near-duplicate of the probes it resembles that come
-        before it (only probes in ``among``, when given)."""
-        assert self.lsh is not None
-        for found in self.lsh.query(text.signature):
-            probe = self.probes[found]
-            if found >= text.key or (among is not None and found not in among):
-                continue
-            if probe.signature.jaccard(text.signature) >= self.threshold:
-                probe.add(text.row)
+    def match(self, key: Key, row: int, signature: LeanMinHash) -> None:
+        """Record the text ``key`` as a later near-duplicate of the probes it resembles that
+        come before it."""
+        for found in self.index().query(signature):
+            if found < key:
+                probe = self.probes[found]
+                if probe.signature.jaccard(signature) >= self.threshold:
+                    probe.add(row)
 
-    def offer(self, text: Probe, among: set[Key] | None = None) -> None:
+    def offer(self, text: Probe) -> None:
         """Match ``text`` against the pool, then admit it if its priority is low enough."""
-        self.match(text, among)
+        self.match(text.key, text.row, text.signature)
         if text.priority < self.limit:
             self.admit(text)
+        self.last = max(self.last, text.key)
 
     def streamed(self) -> PoolState:
-        """A state holding only the pool: held texts replayed in key order (as one pass in
-        row order would have seen them)."""
+        """A streaming state: held texts replayed in key order (as one pass in row order
+        would have seen them)."""
         if self.held is None:
             return self
         out = PoolState(self.pool, self.threshold, self.num_perm, None, rows=self.rows)
         for text in sorted(self.held, key=lambda t: t.key):
             out.offer(text.copy())
         return out
+
+    def texts(self) -> list[Probe]:
+        """The texts a merge draws the pool from: all held ones, or the pool."""
+        return self.held if self.held is not None else list(self.probes.values())
 
 
 @dataclass(frozen=True)
@@ -293,6 +323,10 @@ def _permutations(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
 
     a, b = MinHash(num_perm=num_perm, seed=MINHASH_SEED, scheme="legacy").permutations
     return a[None, :], b[None, :]
+
+
+def _ascending(keys: list[Key]) -> bool:
+    return all(a < b for a, b in pairwise(keys))
 
 
 def _chunks_of_shingles(
@@ -355,39 +389,78 @@ class NearDuplicates(Metric):
         items = list(batch.keyed_texts(self.role))
         if not items:
             return state
-        shingled = [
-            [s.encode("utf-8") for s in features(batch, text).shingles] for *_, text in items
-        ]
-        signatures = minhash_signatures(shingled, self.num_perm)
-        ids, positions = [i for i, *_ in items], [position for _, _, position, _ in items]
-        priorities = row_priority(ids, self.seed, positions).tolist()
+        keys = [(ident, position) for ident, _, position, _ in items]
+        if state.again:
+            first = min(state.probes, default=None)
+            later = [i for i, key in enumerate(keys) if first is not None and key > first]
+            signatures = self._signatures(batch, [items[i] for i in later])
+            for i, signature in zip(later, signatures, strict=True):
+                state.match(keys[i], items[i][1], signature)
+            return state
+        priorities = row_priority([k[0] for k in keys], self.seed, [k[1] for k in keys]).tolist()
         state.rows += len(items)
-        for (ident, row, position, text), signature, priority in zip(
-            items, signatures, priorities, strict=True
-        ):
-            probe = Probe((ident, position), priority, row, signature, excerpt(text))
+        if state.held is None and not (state.ordered and _ascending([state.last, *keys])):
+            state.ordered, state.lsh = False, None  # a merged state: the pool only
+            chosen = [i for i, priority in enumerate(priorities) if priority < state.limit]
+        else:
+            chosen = list(range(len(items)))
+        signatures = self._signatures(batch, [items[i] for i in chosen])
+        for i, signature in zip(chosen, signatures, strict=True):
+            _, row, _, text = items[i]
+            if state.held is None and not state.ordered and priorities[i] >= state.limit:
+                continue
+            probe = Probe(keys[i], priorities[i], row, signature, excerpt(text))
             if state.held is not None:
                 state.held.append(probe)
-            else:
+            elif state.ordered:
                 state.offer(probe)
+            else:
+                state.admit(probe)
         if state.held is not None and len(state.held) > MAX_HELD:
             state = state.streamed()
         return state
 
+    def _signatures(
+        self, batch: Batch, items: list[tuple[int, int, int, str]]
+    ) -> list[LeanMinHash]:
+        shingled = [
+            [s.encode("utf-8") for s in features(batch, text).shingles] for *_, text in items
+        ]
+        return minhash_signatures(shingled, self.num_perm)
+
     def merge(self, a: PoolState, b: PoolState) -> PoolState:
-        """Exact while both states hold their texts; else probes are compared with probes."""
+        """Exact while both states hold their texts; beyond, the pool of both (the matches then
+        come from the second pass)."""
+        if a.again:
+            out = replace(a, probes={key: p.copy() for key, p in a.probes.items()}, lsh=None)
+            for key, probe in b.probes.items():
+                mine = out.probes[key]
+                mine.count += probe.count
+                for row in probe.matches:
+                    add_example(mine.matches, row, MAX_ROWS_PER_CLUSTER)
+            return out
+        if not b.rows or not a.rows:
+            return a if a.rows else b
         rows = a.rows + b.rows
         if a.held is not None and b.held is not None and len(a.held) + len(b.held) <= MAX_HELD:
             return PoolState(self.pool, self.threshold, self.num_perm, a.held + b.held, rows=rows)
-        a, b = a.streamed(), b.streamed()
-        out = PoolState(self.pool, self.threshold, self.num_perm, None, rows=rows)
-        sides = [(set(b.probes), a), (set(a.probes), b)]
-        texts = [(probe, other) for other, side in sides for probe in side.probes.values()]
-        for probe, other in sorted(texts, key=lambda item: item[0].key):
-            out.offer(probe.copy(), among=other)
+        out = PoolState(self.pool, self.threshold, self.num_perm, None, rows=rows, ordered=False)
+        for probe in sorted(a.texts() + b.texts(), key=lambda p: p.priority)[: self.pool]:
+            out.admit(replace(probe, matches=[], count=0))
         return out
 
+    def second_pass(self, state: PoolState) -> PoolState | None:
+        """A merged state's final pool, to match every text against again."""
+        if state.held is not None or state.ordered or state.again:
+            return None
+        probes = {key: replace(p, matches=[], count=0) for key, p in state.probes.items()}
+        return PoolState(
+            self.pool, self.threshold, self.num_perm, None, probes, rows=state.rows, again=True
+        )
+
     def finalize(self, state: PoolState) -> NearDupResult:
+        if not (state.held is not None or state.ordered or state.again):
+            raise RuntimeError("near-duplicates of merged partitions need their second pass")
         probes = sorted(state.streamed().probes.values(), key=lambda p: p.key)
         hits = [p for p in probes if p.count]
         rate = wilson(len(hits), len(probes))
