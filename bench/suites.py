@@ -1,264 +1,331 @@
-"""Benchmark each built-in suite against the floor (issue 14); write its BENCHMARKS.md section.
+"""``make bench``: every built-in suite against its baselines; writes its BENCHMARKS.md section.
 
-For every suite and size: generate Parquet rows with that suite's columns (texts drawn word by
-word from the frequencies of a real shared set, ``alpaca_5000_llm.jsonl``, 2% exact repeats),
-run ``synthgate validate`` in a fresh process, and beside it in the same run the floor: one
-plain pass over the same file and the same text columns (pyarrow read, one compiled regex per
-text, unigrams and bigrams counted in a Counter). Wall time and peak RSS (``ru_maxrss``) are the
-child process's own, start-up included. Also ``--workers 2`` against 1 at the largest size for
-one suite, and the fixed start-up cost (``synthgate suites``; ``python -X importtime``).
-Usage: ``python bench/suites.py [--sizes 10000,100000] [--suites instructions,free_text]``.
+For each suite and size: generated Parquet rows (``bench/generate.py``, in a child process,
+cached in ``bench/data/``), ``synthgate validate`` in a fresh process, and beside it in the same
+run each baseline of ``bench/baselines.py`` (the floor, polars, textstat, datasketch, gzip) on
+the same file and text columns, each in a fresh process. Then ``--workers 2`` against 1, Spark
+``local[2]`` at 1M rows (when this synthgate has ``--engine spark``), and the fixed start-up
+cost (``synthgate suites``; a 1k-row validate per suite). Wall time and peak RSS (``ru_maxrss``
+of the child, and of the children it waited for) include start-up.
+
+Every measurement is appended to ``bench/data/results-<commit>.jsonl`` (the last commit that
+changed ``src/``, the suites or ``pyproject.toml``), and the section is written from all of
+that file, so the benchmark runs in pieces:
+``python bench/suites.py --suites instructions,free_text --sizes 10000000``.
+Issue 14's targets are printed as met or not met; nothing here fails on them.
 """
 
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import os
 import platform
-import random
-import re
 import subprocess
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
 DATA = HERE / "data"
 BIN = Path(sys.executable).parent
-REPORT = HERE.parent / "BENCHMARKS.md"
+REPORT = ROOT / "BENCHMARKS.md"
 SECTION = "## Per suite against the floor (issue 14)"
-SOURCE = HERE.parent.parent / "shared/data/paper/instructions/alpaca_5000_llm.jsonl"
-WORD = re.compile(r"\w+|[^\w\s]")
+BASELINES = ["floor", "polars", "textstat", "datasketch", "gzip"]
+MILLION = 1_000_000
 
-# Per suite: the text columns the floor reads, and the options synthgate needs.
-SUITES: dict[str, tuple[list[str], list[str]]] = {
-    "instructions": (["instruction", "input", "output"], []),
-    "free_text": (["text"], []),
-    "task_labels": (["text"], ["--allowed-labels", "0,1,2"]),
-    "preferences": (["prompt", "output1", "output2"], ["--choice-codes", "first=1,second=2,tie=0"]),
+# Per suite: the text columns the baselines read, and the options synthgate needs.
+SUITES: dict[str, tuple[str, list[str]]] = {
+    "instructions": ("instruction,input,output", []),
+    "free_text": ("text", []),
+    "task_labels": ("text", ["--allowed-labels", "0,1,2"]),
+    "preferences": ("prompt,output1,output2", ["--choice-codes", "first=1,second=2,tie=0"]),
+    "dialogues": ("turns", []),
 }
+SPEED_TARGETS = {"instructions": 12_000, "free_text": 18_000}  # rows/s at 1M rows
 
 
-def vocabulary() -> tuple[list[str], list[int]]:
-    """Words and their counts in a real shared set; Zipf-like stand-ins when it is absent."""
-    if not SOURCE.exists():
-        words = [f"w{i}" for i in range(5000)]
-        return words, [5000 // (i + 1) + 1 for i in range(5000)]
-    counts: Counter[str] = Counter()
-    for line in SOURCE.read_text(encoding="utf-8").splitlines():
-        row = json.loads(line)
-        for key in ("instruction", "input", "output"):
-            counts.update(WORD.findall(str(row.get(key) or "")))
-    words, weights = zip(*counts.most_common(), strict=True)
-    return list(words), list(weights)
+def measured_commit() -> str:
+    """The last commit that changed what the benchmark measures."""
+    command = ["git", "-C", str(ROOT), "log", "-1", "--format=%h", "--", "src", "expectations"]
+    return subprocess.run(
+        [*command, "pyproject.toml"], capture_output=True, text=True
+    ).stdout.strip()
 
 
-def generate(path: Path, suite: str, rows: int, seed: int = 0) -> None:
-    """Rows with the suite's columns: texts of 5-60 words, 2% exact repeats."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    rng = random.Random(seed)
-    words, weights = vocabulary()
-    cumulative = list(_accumulate(weights))
-    recent: list[str] = []
-
-    def text(low: int = 5, high: int = 60) -> str:
-        if recent and rng.random() < 0.02:
-            return rng.choice(recent)
-        out = " ".join(rng.choices(words, cum_weights=cumulative, k=rng.randint(low, high)))
-        if len(recent) < 1000:
-            recent.append(out)
-        return out
-
-    columns: dict[str, list[object]] = {}
-    if suite == "instructions":
-        columns["instruction"] = [text(5, 25) for _ in range(rows)]
-        columns["input"] = [text(3, 30) if rng.random() < 0.4 else "" for _ in range(rows)]
-        columns["output"] = [text(5, 80) for _ in range(rows)]
-    elif suite == "free_text":
-        columns["text"] = [text(10, 80) for _ in range(rows)]
-    elif suite == "task_labels":
-        columns["text"] = [text(5, 40) for _ in range(rows)]
-        columns["label"] = rng.choices([0, 1, 2, 7], [0.6, 0.3, 0.095, 0.005], k=rows)
-    elif suite == "preferences":
-        columns["prompt"] = [text(5, 30) for _ in range(rows)]
-        columns["output1"] = [text(5, 60) for _ in range(rows)]
-        columns["output2"] = [text(5, 60) for _ in range(rows)]
-        columns["target"] = rng.choices([1, 2, 0], [0.45, 0.45, 0.1], k=rows)
-    pq.write_table(pa.table(columns), path)
-
-
-def _accumulate(weights: list[int]) -> list[int]:
-    total, out = 0, []
-    for weight in weights:
-        total += weight
-        out.append(total)
-    return out
-
-
-def floor(path: str, columns: list[str]) -> None:
-    """The floor: read the columns, tokenize each text once, count unigrams and bigrams."""
-    import pyarrow.parquet as pq
-
-    table = pq.read_table(path, columns=columns)
-    unigrams: Counter[str] = Counter()
-    bigrams: Counter[tuple[str, str]] = Counter()
-    for name in columns:
-        for value in table.column(name).to_pylist():
-            tokens = WORD.findall(value.lower())
-            unigrams.update(tokens)
-            bigrams.update(itertools.pairwise(tokens))
-    print(json.dumps({"rows": table.num_rows, "types": len(unigrams), "bigrams": len(bigrams)}))
+RESULTS = DATA / f"results-{measured_commit() or 'unknown'}.jsonl"
 
 
 def dataset(suite: str, rows: int) -> Path:
-    """The suite's generated file, made in a child process when missing.
-
-    The parent stays small: a child's ``ru_maxrss`` starts from its parent's peak at the spawn
-    (vfork, then exec), so a parent that held the generated rows would raise every measurement.
-    """
+    """The suite's generated file, made by a child process when missing: a child's
+    ``ru_maxrss`` starts from its parent's peak, so the parent never holds data."""
     path = DATA / f"{suite}_{rows}.parquet"
     if not path.exists():
-        command = [sys.executable, __file__, "--generate", str(path), suite, str(rows)]
-        subprocess.run(command, check=True)
+        print(f"generating {path.name}", flush=True)
+        subprocess.run([sys.executable, HERE / "generate.py", path, suite, str(rows)], check=True)
     return path
 
 
-def timed(command: list[str]) -> dict[str, float]:
-    """Wall seconds, exit code and peak RSS (MB) of one child process."""
+def timed(command: list) -> dict:
+    """Wall seconds, exit code, peak RSS (MB) and stderr's last line of one child process."""
+    load = os.getloadavg()[0]
     start = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    stderr = process.stderr.read().decode(errors="replace").strip() if process.stderr else ""
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - start
     code = os.waitstatus_to_exitcode(status)
-    if code > 1:
-        raise SystemExit(f"{' '.join(command)}: exit {code}: {process.stderr.read().decode()}")
-    return {"seconds": seconds, "rss": usage.ru_maxrss / 1024, "code": code}
+    error = stderr.splitlines()[-1] if code > 1 and stderr else ""
+    return {"seconds": seconds, "rss": usage.ru_maxrss / 1024, "code": code, "load": load} | (
+        {"error": error} if error else {}
+    )
 
 
-def validate(path: Path, suite: str, workers: int = 1) -> dict[str, float]:
-    options = SUITES[suite][1]
-    out = DATA / f"{path.stem}_w{workers}.json"
-    command = [str(BIN / "synthgate"), "validate", str(path), "--suite", suite, *options]
-    return timed([*command, "--workers", str(workers), "--quiet", "--json", str(out)])
+def record(kind: str, suite: str, rows: int, numbers: dict, name: str = "") -> dict:
+    entry = {"kind": kind, "suite": suite, "rows": rows, "name": name} | numbers
+    entry["time"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    with RESULTS.open("a", encoding="utf-8") as out:
+        out.write(json.dumps(entry) + "\n")
+    print(json.dumps(entry), flush=True)
+    return entry
 
 
-def startup() -> tuple[float, list[tuple[float, str]]]:
-    """Best of 3 wall times of ``synthgate suites``; the slowest cumulative imports."""
-    best = min(timed([str(BIN / "synthgate"), "suites"])["seconds"] for _ in range(3))
+def validate(path: Path, suite: str, *options: str) -> dict:
+    command = [BIN / "synthgate", "validate", path, "--suite", suite, *SUITES[suite][1]]
+    return timed([*command, *options, "--quiet", "--json", DATA / f"{path.stem}.json"])
+
+
+def baseline(name: str, path: Path, suite: str) -> dict:
+    return timed([sys.executable, HERE / "baselines.py", name, path, SUITES[suite][0]])
+
+
+def spark_missing() -> str:
+    """Why Spark cannot be measured here, or '' when it can."""
+    help_text = subprocess.run(
+        [BIN / "synthgate", "validate", "--help"], capture_output=True, text=True
+    ).stdout
+    if "--spark-master" not in help_text:
+        return "this synthgate has no `--engine spark --spark-master` (not merged yet)"
+    probe = subprocess.run([sys.executable, "-c", "import pyspark"], capture_output=True)
+    return "pyspark is not installed (pip install -e '.[spark]')" if probe.returncode else ""
+
+
+def run_suite(suite: str, sizes: list[int], args: argparse.Namespace) -> None:
+    for size in sizes:
+        path = dataset(suite, size)
+        record("validate", suite, size, validate(path, suite))
+        if size > args.baselines_max:
+            print(
+                f"{suite} {size:,}: baselines skipped (above --baselines-max: the floor's "
+                "Counter alone takes 3.3 GB at 1M instruction rows)",
+                flush=True,
+            )
+            continue
+        for name in BASELINES:
+            record("baseline", suite, size, baseline(name, path, suite), name)
+    size = max((s for s in sizes if s <= MILLION), default=0)
+    if size and args.workers:
+        record("workers", suite, size, validate(dataset(suite, size), suite, "--workers", "2"))
+    if MILLION in sizes and args.spark:
+        if reason := spark_missing():
+            print(f"{suite}: Spark skipped: {reason}", flush=True)
+        else:
+            options = ["--engine", "spark", "--spark-master", "local[2]"]
+            record("spark", suite, MILLION, validate(dataset(suite, MILLION), suite, *options))
+
+
+def run_startup(suites: list[str]) -> None:
+    best = min((timed([BIN / "synthgate", "suites"]) for _ in range(3)), key=lambda t: t["seconds"])
+    record("startup", "", 0, best, "synthgate suites")
+    for suite in suites:
+        record("startup", suite, 1000, validate(dataset(suite, 1000), suite), "validate 1k rows")
     stderr = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", "import synthgate.cli"],
         capture_output=True,
         text=True,
         check=True,
     ).stderr
-    entries = []
+    imports = []
     for line in stderr.splitlines()[1:]:
-        _, cumulative, name = (part.strip() for part in line.split("|"))
-        entries.append((int(cumulative) / 1e6, name))
-    return best, sorted(entries, reverse=True)[:8]
+        _, cumulative, module = (part.strip() for part in line.split("|"))
+        imports.append({"module": module, "seconds": int(cumulative) / 1e6})
+    slowest = sorted(imports, key=lambda i: -i["seconds"])[:6]
+    record("imports", "", 0, {"slowest": slowest})
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--sizes", default="10000,100000")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--suites", default=",".join(SUITES))
-    parser.add_argument("--workers-suite", default="free_text")
-    parser.add_argument("--floor", nargs=2, metavar=("PATH", "COLUMNS"))
-    parser.add_argument("--generate", nargs=3, metavar=("PATH", "SUITE", "ROWS"))
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--baselines-max", type=int, default=MILLION, metavar="ROWS")
+    parser.add_argument("--no-workers", dest="workers", action="store_false")
+    parser.add_argument("--no-spark", dest="spark", action="store_false")
+    parser.add_argument("--no-startup", dest="startup", action="store_false")
+    parser.add_argument("--report-only", action="store_true", help="rewrite BENCHMARKS.md only")
     args = parser.parse_args()
-    if args.floor:
-        floor(args.floor[0], args.floor[1].split(","))
-        return
-    if args.generate:
-        generate(Path(args.generate[0]), args.generate[1], int(args.generate[2]))
-        return
     DATA.mkdir(exist_ok=True)
-    sizes = [int(s) for s in args.sizes.split(",")]
-    rows = []
-    for suite in args.suites.split(","):
-        for size in sizes:
-            path = dataset(suite, size)
-            ours = validate(path, suite)
-            columns = ",".join(SUITES[suite][0])
-            plain = timed([sys.executable, __file__, "--floor", str(path), columns])
-            row = {"suite": suite, "rows": size, "sg_s": ours["seconds"], "sg_rss": ours["rss"]}
-            row.update(exit=ours["code"], floor_s=plain["seconds"], floor_rss=plain["rss"])
-            print(json.dumps(row), flush=True)
-            rows.append(row)
-    size = max(sizes)
-    path = dataset(args.workers_suite, size)
-    one, two = validate(path, args.workers_suite), validate(path, args.workers_suite, workers=2)
-    workers = {"suite": args.workers_suite, "rows": size, "one": one, "two": two}
-    print(json.dumps(workers), flush=True)
-    start, imports = startup()
-    print(json.dumps({"startup_s": start, "imports": imports}), flush=True)
-    write_report(rows, workers, start, imports)
+    suites = args.suites.split(",")
+    if not args.report_only:
+        for suite in suites:
+            run_suite(suite, sorted(int(s) for s in args.sizes.split(",")), args)
+        if args.startup:
+            run_startup(suites)
+    write_report(latest())
 
 
-def write_report(rows: list[dict], workers: dict, start: float, imports: list) -> None:
-    table = "\n".join(
-        f"| {r['suite']} | {r['rows']:,} | {r['rows'] / r['sg_s']:,.0f} | {r['sg_rss']:,.0f} | "
-        f"{r['rows'] / r['floor_s']:,.0f} | {r['floor_rss']:,.0f} | "
-        f"{r['floor_s'] / r['sg_s']:.2f} | {r['exit']} |"
-        for r in rows
-    )
-    one, two, size = workers["one"], workers["two"], workers["rows"]
-    name = f"{workers['suite']}_{size}"
-    same = (DATA / f"{name}_w1.json").read_bytes() == (DATA / f"{name}_w2.json").read_bytes()
-    slowest = "\n".join(f"| {name} | {seconds:.3f} |" for seconds, name in imports)
+def latest() -> dict[tuple, dict]:
+    """The last measurement of each kind, suite, size and name in this commit's results."""
+    out: dict[tuple, dict] = {}
+    if RESULTS.exists():
+        for line in RESULTS.read_text(encoding="utf-8").splitlines():
+            entry = json.loads(line)
+            out[entry["kind"], entry["suite"], entry["rows"], entry["name"]] = entry
+    return out
+
+
+def speed(entry: dict | None) -> float | None:
+    return entry["rows"] / entry["seconds"] if entry and entry["code"] <= 1 else None
+
+
+def targets(results: dict[tuple, dict]) -> list[tuple[str, str, str]]:
+    """Issue 14's targets: (target, measured value, "met" / "NOT met" / "not measured")."""
+
+    def get(kind: str, suite: str, rows: int, name: str = "") -> dict:
+        return results.get((kind, suite, rows, name)) or {"code": 2}
+
+    def ratio(a: float | None, b: float | None) -> float | None:
+        return a / b if a and b else None
+
+    def seconds(entry: dict) -> float | None:
+        return entry["seconds"] if entry["code"] <= 1 else None
+
+    goals: list[tuple[str, float | None, str, float]] = []  # (target, value, min/max, bound)
+    measured = [k for k in results if k[0] == "validate"]
+    suites = [s for s in SUITES if any(k[1] == s for k in measured)]
+    for suite in suites:
+        ours = speed(get("validate", suite, MILLION))
+        floor = speed(get("baseline", suite, MILLION, "floor"))
+        goals.append((f"{suite}: speed / floor's at 1M rows", ratio(ours, floor), "min", 0.5))
+        if suite in SPEED_TARGETS:
+            goals.append((f"{suite}: rows/s at 1M rows", ours, "min", SPEED_TARGETS[suite]))
+        rows = max((k[2] for k in measured if k[1] == suite and k[2] <= MILLION), default=0)
+        one, two = seconds(get("validate", suite, rows)), seconds(get("workers", suite, rows))
+        goals.append(
+            (f"{suite}: --workers 2 speed-up at {rows:,} rows", ratio(one, two), "min", 1.7)
+        )
+        largest = max(k[2] for k in measured if k[1] == suite)
+        small, big = get("validate", suite, 100_000), get("validate", suite, largest)
+        growth = ratio(big.get("rss"), small.get("rss")) if largest > 100_000 else None
+        name = f"at {largest:,} rows" if largest > 100_000 else "at the largest size"
+        goals.append((f"{suite}: peak RSS {name} / at 100k", growth, "max", 1.1))
+    start = seconds(get("startup", "", 0, "synthgate suites"))
+    goals.append(("start-up: `synthgate suites` seconds", start, "max", 1.0))
+    for suite in suites:
+        one_k = seconds(get("startup", suite, 1000, "validate 1k rows"))
+        goals.append((f"start-up: {suite} 1k-row validate seconds", one_k, "max", 1.0))
+    out = []
+    for name, value, side, bound in goals:
+        met = value is not None and (value >= bound if side == "min" else value < bound)
+        verdict = "not measured" if value is None else "met" if met else "NOT met"
+        shown = "" if value is None else f"{value:,.0f}" if value > 100 else f"{value:.2f}"
+        out.append((f"{name} ({side} {bound:,})", shown, verdict))
+    return out
+
+
+def cell(entry: dict | None, ours: float | None = None) -> str:
+    """A baseline's rows/s and peak RSS; with ``ours``, synthgate's speed as a ratio of it."""
+    if entry is None:
+        return ""
+    if entry["code"] > 1:
+        return f"failed: {entry.get('error', '')}".replace("|", "/")
+    rate = speed(entry)
+    if ours is not None:
+        return f"{ours / rate:.2f}" if rate else ""
+    return f"{rate:,.0f} ({entry['rss']:,.0f} MB)"
+
+
+def tables(results: dict[tuple, dict]) -> tuple[list[str], list[str], list[str]]:
+    """Lines of the synthgate table (with ratios), the baselines' table and the engines'."""
+    ours_lines, peer_lines, engine_lines = [], [], []
+    order = {suite: i for i, suite in enumerate(SUITES)}
+    for key in sorted(results, key=lambda k: (order.get(k[1], -1), k[2])):
+        kind, suite, rows, _ = key
+        entry = results[key]
+        if kind == "validate":
+            ours = speed(entry)
+            peers = [results.get(("baseline", suite, rows, name)) for name in BASELINES]
+            shown = f"{ours:,.0f}" if ours else cell(entry)
+            ratios = [cell(peer, ours) for peer in peers] if ours else [""] * len(peers)
+            ours_lines.append(
+                f"| {suite} | {rows:,} | {shown} | {entry['rss']:,.0f} | {entry['code']} | "
+                + " | ".join(ratios)
+                + " |"
+            )
+            if any(peers):
+                peer_lines.append(f"| {suite} | {rows:,} | " + " | ".join(map(cell, peers)) + " |")
+        elif kind in ("workers", "spark"):
+            one = results.get(("validate", suite, rows, ""))
+            gain = f"{one['seconds'] / entry['seconds']:.2f}" if one and entry["code"] <= 1 else ""
+            label = "`--workers 2`" if kind == "workers" else "Spark `local[2]`"
+            engine_lines.append(f"| {label} | {suite} | {rows:,} | {cell(entry)} | {gain} |")
+    return ours_lines, peer_lines, engine_lines
+
+
+def write_report(results: dict[tuple, dict]) -> None:
+    """Replace this benchmark's section of BENCHMARKS.md (the text up to the next ``## ``)."""
+    if not results:
+        return
+    ours, peers, engines = tables(results)
+    times = sorted(e["time"] for e in results.values())
+    loads = [e["load"] for e in results.values() if "load" in e]
+    startup = sorted((e for k, e in results.items() if k[0] == "startup"), key=lambda e: e["rows"])
+    imports = results.get(("imports", "", 0, ""), {}).get("slowest", [])
+    goals = targets(results)
     section = f"""{SECTION}
 
-Generated by `make bench-suites` (`bench/suites.py`) on {time.strftime("%Y-%m-%d")},
-{platform.machine()}, Python {platform.python_version()}, {os.cpu_count()} cores. Data: Parquet
-rows with each suite's columns, texts drawn word by word from the word frequencies of
-`alpaca_5000_llm.jsonl` (2% exact repeats). Floor, same file, same run: read the same text
-columns with pyarrow, tokenize each text with one compiled regex, count unigrams and bigrams in
-a Counter. Each measurement is a fresh process (`synthgate validate ... --json`), its wall time
-start-up included; peak RSS is that process's `ru_maxrss`. Ratio = synthgate rows/s / floor
-rows/s (issue 14's target: at least 0.5 at 1M rows). Exit 1 = the data failed the suite.
+Generated by `make bench` (`bench/suites.py`) from the measurements of commit
+{RESULTS.stem.removeprefix("results-")}, taken {times[0]} to {times[-1]} on {platform.machine()},
+Python {platform.python_version()}, {os.cpu_count()} cores; 1-minute load average at the start of
+each measurement {min(loads):.2f} to {max(loads):.2f}. Data: `bench/generate.py` (Parquet, texts
+drawn word by word from the word frequencies of `alpaca_5000_llm.jsonl`, 2% exact repeats;
+dialogues of 4-12 turns). Each number is one fresh process (`synthgate validate ... --json`, or
+one baseline of `bench/baselines.py` over the same file and text columns): wall time, start-up
+included, and peak RSS (`ru_maxrss`). Exit 1 = the data failed the suite.
 
-| suite | rows | synthgate rows/s | synthgate peak RSS MB | floor rows/s | floor peak RSS MB | ratio | exit |
-|---|---:|---:|---:|---:|---:|---:|---:|
-{table}
+synthgate's speed, and that speed as a ratio of each baseline's (issue 14's target: at least
+0.5 of the floor at 1M rows):
 
-`--workers 2` against 1, {workers["suite"]} at {size:,} rows: {size / one["seconds"]:,.0f} rows/s
-({one["rss"]:,.0f} MB) with one worker, {size / two["seconds"]:,.0f} rows/s ({two["rss"]:,.0f} MB, the
-largest of the process and its workers) with two: {one["seconds"] / two["seconds"]:.2f} times
-(target 1.7); the two JSON results are {"identical" if same else "DIFFERENT"}.
+| suite | rows | synthgate rows/s | peak RSS MB | exit | / floor | / polars | / textstat | / datasketch | / gzip |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+{chr(10).join(ours)}
 
-Fixed start-up cost: `synthgate suites` takes {start:.2f} s wall (best of 3; target under 1 s).
-Slowest cumulative imports of `python -X importtime -c "import synthgate.cli"`:
+The baselines alone, rows/s (peak RSS):
 
-| module | cumulative s |
-|---|---:|
-{slowest}
-{READING}"""
-    text = REPORT.read_text(encoding="utf-8") if REPORT.exists() else "# Benchmarks\n"
-    kept = text.split(f"\n{SECTION}\n")[0].rstrip("\n")
-    REPORT.write_text(f"{kept}\n\n{section}", encoding="utf-8")
+| suite | rows | floor | polars (1 thread) | textstat | datasketch | gzip |
+|---|---:|---:|---:|---:|---:|---:|
+{chr(10).join(peers)}
 
+Other engines, against one worker on the same file:
 
-READING = """
-Reading (the 2026-11-29 run; the machine's 2 cores were shared with other work, load about
-1.3): every suite that reads text is below half the floor at 10k and 100k rows (instructions
-0.12 and 0.22, free_text 0.09 and 0.16, preferences 0.14 and 0.28). The ratio grows with rows
-because each text-suite run pays a fixed cost of 4-5 s (the intercept of the two sizes; not
-profiled here: task_labels' runs take under 1.2 s, so it is not the imports alone). Without it
-they stay below half: per added row, synthgate runs 4.2k (instructions), 5.3k (free_text) and
-4.8k (preferences) rows/s against the floor's 16.9k, 28k and 14.4k (0.25, 0.19, 0.33).
-task_labels is above the floor, but
-not comparably: its suite reads only the label column while the floor tokenizes the text.
-synthgate's peak RSS stays nearly flat from 10k to 100k (the floor's grows with its Counter);
-free_text's is the highest, about 620 MB, some 190 MB above instructions already at 10k.
-`synthgate suites` starts in just under 1 s, most of it importing `synthgate.calibrate` and
-`synthgate.comparisons` (scipy.stats) when `synthgate.cli` is imported: deferring those imports
-to the commands that use them is where the start-up cost would go.
+| engine | suite | rows | rows/s (peak RSS) | speed-up |
+|---|---|---:|---:|---:|
+{chr(10).join(engines)}
+
+Fixed start-up cost: `synthgate suites` (best of 3) and a 1k-row validate per suite,
+{", ".join(f"{e['suite'] or e['name']} {e['seconds']:.2f} s" for e in startup)}. Slowest cumulative imports of `python -X importtime -c "import synthgate.cli"`:
+{", ".join(f"{i['module']} {i['seconds']:.2f} s" for i in imports)}.
+
+| target | measured | |
+|---|---|---|
+{chr(10).join(f"| {name} | {shown} | {verdict} |" for name, shown, verdict in goals)}
 """
+    text = REPORT.read_text(encoding="utf-8") if REPORT.exists() else "# Benchmarks\n"
+    before, _, after = text.partition(f"\n{SECTION}\n")
+    later = after[after.index("\n## ") :] if "\n## " in after else ""
+    REPORT.write_text(f"{before.rstrip()}\n\n{section}{later}", encoding="utf-8")
+    for name, shown, verdict in goals:
+        print(f"target: {name}: {shown or '-'}: {verdict}")
 
 
 if __name__ == "__main__":
