@@ -1,16 +1,18 @@
 """``make bench``: every built-in suite against its baselines; writes its BENCHMARKS.md section.
 
-For each suite and size: generated Parquet rows (``bench/generate.py``, in a child process,
-cached in ``bench/data/``), ``synthgate validate`` in a fresh process, and beside it in the same
-run each baseline of ``bench/baselines.py`` (the floor, polars, textstat, datasketch, gzip) on
-the same file and text columns, each in a fresh process. Then ``--workers 2`` against 1, Spark
-``local[2]`` at 1M rows (when this synthgate has ``--engine spark``), and the fixed start-up
-cost (``synthgate suites``; a 1k-row validate per suite). Wall time and peak RSS (``ru_maxrss``
-of the child, and of the children it waited for) include start-up.
+For each suite and size (10k, 100k, 1M rows, and 10M for instructions and free_text):
+generated Parquet rows (``bench/generate.py``, in a child process, cached in ``bench/data/``),
+``synthgate validate`` in a fresh process, and beside it in the same run each baseline of
+``bench/baselines.py`` (the floor, polars, textstat, datasketch, gzip; up to 1M rows) on the
+same file and text columns, each in a fresh process. At 1M rows ``--workers 2``, and Spark
+``local[2]`` when this synthgate has ``--engine spark``. Then the fixed start-up cost
+(``synthgate suites``; a 1k-row validate per suite). Wall time and peak RSS (``ru_maxrss`` of
+the child, and of the children it waited for) include start-up.
 
 Every measurement is appended to ``bench/data/results-<commit>.jsonl`` (the last commit that
-changed ``src/``, the suites or ``pyproject.toml``), and the section is written from all of
-that file, so the benchmark runs in pieces:
+changed ``src/``, the suites or ``pyproject.toml``); one already there is not taken again
+(``--again`` does), and the section is written from the whole file, so the benchmark runs in
+pieces and resumes where it stopped, e.g.
 ``python bench/suites.py --suites instructions,free_text --sizes 10000000``.
 Issue 14's targets are printed as met or not met; nothing here fails on them.
 """
@@ -24,6 +26,7 @@ import platform
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -44,6 +47,9 @@ SUITES: dict[str, tuple[str, list[str]]] = {
     "dialogues": ("turns", []),
 }
 SPEED_TARGETS = {"instructions": 12_000, "free_text": 18_000}  # rows/s at 1M rows
+LARGE = {"instructions", "free_text"}  # also measured at 10M rows
+WORKERS = ["--workers", "2"]
+SPARK = ["--engine", "spark", "--spark-master", "local[2]"]
 
 
 def measured_commit() -> str:
@@ -111,66 +117,86 @@ def spark_missing() -> str:
     return "pyspark is not installed (pip install -e '.[spark]')" if probe.returncode else ""
 
 
+def measure(args: argparse.Namespace, key: tuple, function: Callable, *inputs: object) -> None:
+    """Run and record one measurement, unless this commit's results have it (``--again``)."""
+    if key in args.done and not args.again:
+        print(f"already measured: {key}", flush=True)
+        return
+    kind, suite, rows, name = key
+    record(kind, suite, rows, function(*inputs), name)
+
+
 def run_suite(suite: str, sizes: list[int], args: argparse.Namespace) -> None:
     for size in sizes:
         path = dataset(suite, size)
-        record("validate", suite, size, validate(path, suite))
+        measure(args, ("validate", suite, size, ""), validate, path, suite)
         if size > args.baselines_max:
             print(
-                f"{suite} {size:,}: baselines skipped (above --baselines-max: the floor's "
-                "Counter alone takes 3.3 GB at 1M instruction rows)",
+                f"{suite} {size:,}: no baselines above --baselines-max {args.baselines_max:,} "
+                "(the floor's Counter alone took 3.3 GB at 1M instruction rows)",
                 flush=True,
             )
-            continue
-        for name in BASELINES:
-            record("baseline", suite, size, baseline(name, path, suite), name)
-    size = max((s for s in sizes if s <= MILLION), default=0)
-    if size and args.workers:
-        record("workers", suite, size, validate(dataset(suite, size), suite, "--workers", "2"))
-    if MILLION in sizes and args.spark:
-        if reason := spark_missing():
-            print(f"{suite}: Spark skipped: {reason}", flush=True)
         else:
-            options = ["--engine", "spark", "--spark-master", "local[2]"]
-            record("spark", suite, MILLION, validate(dataset(suite, MILLION), suite, *options))
+            for name in args.baselines:
+                measure(args, ("baseline", suite, size, name), baseline, name, path, suite)
+        if size in args.workers_sizes:
+            measure(args, ("workers", suite, size, ""), validate, path, suite, *WORKERS)
+        if size in args.spark_sizes:
+            if reason := spark_missing():
+                print(f"{suite} {size:,}: Spark skipped: {reason}", flush=True)
+            else:
+                measure(args, ("spark", suite, size, ""), validate, path, suite, *SPARK)
 
 
-def run_startup(suites: list[str]) -> None:
-    best = min((timed([BIN / "synthgate", "suites"]) for _ in range(3)), key=lambda t: t["seconds"])
-    record("startup", "", 0, best, "synthgate suites")
-    for suite in suites:
-        record("startup", suite, 1000, validate(dataset(suite, 1000), suite), "validate 1k rows")
-    stderr = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", "import synthgate.cli"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stderr
+def suites_command() -> dict:
+    """The best of 3 wall times of ``synthgate suites``."""
+    return min((timed([BIN / "synthgate", "suites"]) for _ in range(3)), key=lambda t: t["seconds"])
+
+
+def slowest_imports() -> dict:
+    """The slowest cumulative imports of ``import synthgate.cli``."""
+    command = [sys.executable, "-X", "importtime", "-c", "import synthgate.cli"]
+    stderr = subprocess.run(command, capture_output=True, text=True, check=True).stderr
     imports = []
     for line in stderr.splitlines()[1:]:
         _, cumulative, module = (part.strip() for part in line.split("|"))
         imports.append({"module": module, "seconds": int(cumulative) / 1e6})
-    slowest = sorted(imports, key=lambda i: -i["seconds"])[:6]
-    record("imports", "", 0, {"slowest": slowest})
+    return {"slowest": sorted(imports, key=lambda i: -i["seconds"])[:6]}
+
+
+def run_startup(suites: list[str], args: argparse.Namespace) -> None:
+    measure(args, ("startup", "", 0, "synthgate suites"), suites_command)
+    for suite in suites:
+        key = ("startup", suite, 1000, "validate 1k rows")
+        measure(args, key, validate, dataset(suite, 1000), suite)
+    measure(args, ("imports", "", 0, ""), slowest_imports)
+
+
+def sizes(text: str) -> list[int]:
+    return [int(size) for size in text.split(",") if size]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--suites", default=",".join(SUITES))
-    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--sizes", type=sizes, help="default 10k, 100k, 1M (and 10M: LARGE)")
+    parser.add_argument("--baselines", default=",".join(BASELINES), type=lambda t: t.split(","))
     parser.add_argument("--baselines-max", type=int, default=MILLION, metavar="ROWS")
-    parser.add_argument("--no-workers", dest="workers", action="store_false")
-    parser.add_argument("--no-spark", dest="spark", action="store_false")
+    parser.add_argument("--workers-sizes", type=sizes, default=[MILLION], metavar="SIZES")
+    parser.add_argument("--spark-sizes", type=sizes, default=[MILLION], metavar="SIZES")
     parser.add_argument("--no-startup", dest="startup", action="store_false")
+    parser.add_argument("--again", action="store_true", help="measure what was measured too")
     parser.add_argument("--report-only", action="store_true", help="rewrite BENCHMARKS.md only")
     args = parser.parse_args()
     DATA.mkdir(exist_ok=True)
+    args.done = latest()
     suites = args.suites.split(",")
     if not args.report_only:
         for suite in suites:
-            run_suite(suite, sorted(int(s) for s in args.sizes.split(",")), args)
+            default = [10_000, 100_000, MILLION] + ([10 * MILLION] if suite in LARGE else [])
+            run_suite(suite, args.sizes or default, args)
         if args.startup:
-            run_startup(suites)
+            run_startup(suites, args)
     write_report(latest())
 
 
@@ -209,11 +235,10 @@ def targets(results: dict[tuple, dict]) -> list[tuple[str, str, str]]:
         goals.append((f"{suite}: speed / floor's at 1M rows", ratio(ours, floor), "min", 0.5))
         if suite in SPEED_TARGETS:
             goals.append((f"{suite}: rows/s at 1M rows", ours, "min", SPEED_TARGETS[suite]))
-        rows = max((k[2] for k in measured if k[1] == suite and k[2] <= MILLION), default=0)
+        rows = max((k[2] for k in results if k[:2] == ("workers", suite)), default=0)
         one, two = seconds(get("validate", suite, rows)), seconds(get("workers", suite, rows))
-        goals.append(
-            (f"{suite}: --workers 2 speed-up at {rows:,} rows", ratio(one, two), "min", 1.7)
-        )
+        name = f"at {rows:,} rows" if rows else "(none run)"
+        goals.append((f"{suite}: --workers 2 speed-up {name}", ratio(one, two), "min", 1.7))
         largest = max(k[2] for k in measured if k[1] == suite)
         small, big = get("validate", suite, 100_000), get("validate", suite, largest)
         growth = ratio(big.get("rss"), small.get("rss")) if largest > 100_000 else None
