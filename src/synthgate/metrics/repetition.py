@@ -38,8 +38,11 @@ The rules are for documents: Gopher's quality filter (same table) keeps document
 ``min_words`` words are counted as too short and not judged.
 
 A text's *repetition score* is its largest fraction / limit (above 1 it breaks a rule): the
-examples are the texts with the highest scores. Cost: eleven linear passes over a text (lines,
-paragraphs, nine n-gram sizes); memory holds one text's n-grams and the ``examples`` worst rows.
+examples are the texts with the highest scores. Cost: a text's word runs (shared with the other
+metrics) first rule out texts too short to judge; a judged text takes one pass each for lines,
+paragraphs and its 2-, 3- and 4-grams, and one for each n-gram size from 5 while an n-gram
+repeats (no repeated 4-gram, no repeated 5-gram: none of 5 to 10 words can repeat). Memory holds
+one text's n-grams and the ``examples`` worst rows.
 """
 
 from __future__ import annotations
@@ -54,7 +57,14 @@ from typing import Any, ClassVar
 from synthgate.batch import Batch
 from synthgate.metrics import Metric
 from synthgate.metrics.flags import Flag, RowCheck, row_check
-from synthgate.metrics.tokens import document_tokens, excerpt, features
+from synthgate.metrics.tokens import (
+    TextFeatures,
+    as_features,
+    document_tokens,
+    excerpt,
+    features,
+    ngrams,
+)
 from synthgate.observation import Observation
 from synthgate.sampling import wilson
 
@@ -78,7 +88,6 @@ GOPHER_MIN_WORDS = 50
 """Rae et al. 2021, Table A1: documents have at least 50 words."""
 
 _PARAGRAPHS = re.compile(r"\n{2,}")
-_WORD_RUN = re.compile(r"\w+")
 _LINES = re.compile(r"\n+")
 EVIDENCE = 80
 """Characters of the repeated line, paragraph or n-gram shown in an example."""
@@ -124,25 +133,21 @@ def _duplicates(parts: list[str]) -> tuple[int, int, str]:
     return count, chars, first
 
 
-def _grams(tokens: list[str], n: int) -> list[tuple[str, ...]]:
-    return list(zip(*(tokens[i:] for i in range(n)), strict=False))
-
-
-def _top_ngram(tokens: list[str], n: int) -> tuple[int, str]:
-    """Characters of the most frequent n-gram (its words joined by spaces) times its count, and
-    that n-gram."""
-    counts = Counter(_grams(tokens, n))
+def _top_ngram(tokens: list[str], n: int) -> tuple[int, int, str]:
+    """The most frequent n-gram's count, its characters (its words joined by spaces) times its
+    count, and that n-gram."""
+    counts = Counter(ngrams(tokens, n))
     if not counts:
-        return 0, ""
+        return 0, 0, ""
     gram, count = counts.most_common(1)[0]
     text = " ".join(gram)
-    return len(text) * count, f"{text} (x{count})"
+    return count, len(text) * count, f"{text} (x{count})"
 
 
 def _duplicate_ngrams(tokens: list[str], offsets: list[int], n: int) -> tuple[int, str]:
     """Characters in n-grams that repeat an earlier one (each repeat skipped past), and the
     first; ``offsets[i]`` is the characters of the first ``i`` tokens."""
-    grams = _grams(tokens, n)
+    grams = ngrams(tokens, n)
     seen: set[tuple[str, ...]] = set()
     chars, i = 0, 0
     first = ""
@@ -172,13 +177,16 @@ def gopher_repetition(text: str, tokens: list[str] | None = None) -> Repetition:
         fractions[f"dup_{kind}_char_frac"] = chars / size
         evidence[f"dup_{kind}_frac"] = evidence[f"dup_{kind}_char_frac"] = first
     tokens = document_tokens(text) if tokens is None else tokens
+    repeats = 0
     for n in (2, 3, 4):
-        chars, gram = _top_ngram(tokens, n)
+        repeats, chars, gram = _top_ngram(tokens, n)
         fractions[f"top_{n}_gram"], evidence[f"top_{n}_gram"] = chars / size, gram
-    offsets = list(itertools.accumulate((len(token) for token in tokens), initial=0))
+    offsets = list(itertools.accumulate(map(len, tokens), initial=0)) if repeats > 1 else []
     for n in range(5, 11):
-        chars, gram = _duplicate_ngrams(tokens, offsets, n)
+        # a repeated n-gram starts with a repeated (n-1)-gram: none repeats once one size has none
+        chars, gram = _duplicate_ngrams(tokens, offsets, n) if repeats > 1 else (0, "")
         fractions[f"dup_{n}_gram"], evidence[f"dup_{n}_gram"] = chars / size, gram
+        repeats = 2 if chars else 0
     return Repetition(fractions, evidence, sum(token[0].isalnum() for token in tokens))
 
 
@@ -192,11 +200,14 @@ class GopherRepetitionCheck(RowCheck):
     role: str = "text"
     min_words: int = GOPHER_MIN_WORDS
 
-    def measure(self, text: str, tokens: list[str] | None = None) -> Repetition | None:
-        """The text's repetition fractions; None when it is too short to be judged."""
-        if len(_WORD_RUN.findall(text)) < self.min_words:  # never fewer than its words
+    def measure(self, text: str | TextFeatures) -> Repetition | None:
+        """The repetition fractions of a text (or of its ``TextFeatures``); None when it is too
+        short to be judged."""
+        found = as_features(text)
+        # its lower-case word runs are never fewer than its words: most short texts stop here
+        if found is None or len(found.words) < self.min_words:
             return None
-        repetition = gopher_repetition(text, tokens)
+        repetition = gopher_repetition(found.text, found.document_tokens)
         return repetition if repetition.words >= self.min_words else None
 
     def inspect(self, value: Any) -> tuple[int, list[Flag]]:
@@ -273,7 +284,7 @@ class GopherRepetition(Metric):
         check = GopherRepetitionCheck(self.role, self.min_words)
         offenders = []
         for row, text in check.items(batch):
-            repetition = check.measure(text, features(batch, text).document_tokens)
+            repetition = check.measure(features(batch, text))
             if repetition is None:
                 state.short += 1
                 continue
