@@ -173,14 +173,18 @@ def run_startup(suites: list[str], args: argparse.Namespace) -> None:
 
 
 def sizes(text: str) -> list[int]:
-    return [int(size) for size in text.split(",") if size]
+    return [int(size) for size in names(text)]
+
+
+def names(text: str) -> list[str]:
+    return [name for name in text.split(",") if name]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--suites", default=",".join(SUITES))
     parser.add_argument("--sizes", type=sizes, help="default 10k, 100k, 1M (and 10M: LARGE)")
-    parser.add_argument("--baselines", default=",".join(BASELINES), type=lambda t: t.split(","))
+    parser.add_argument("--baselines", default=",".join(BASELINES), type=names, metavar="NAMES")
     parser.add_argument("--baselines-max", type=int, default=MILLION, metavar="ROWS")
     parser.add_argument("--workers-sizes", type=sizes, default=[MILLION], metavar="SIZES")
     parser.add_argument("--spark-sizes", type=sizes, default=[MILLION], metavar="SIZES")
