@@ -97,9 +97,16 @@ def record(kind: str, suite: str, rows: int, numbers: dict, name: str = "") -> d
     return entry
 
 
-def validate(path: Path, suite: str, *options: str) -> dict:
+def validate(path: Path, suite: str, kind: str = "validate", *options: str) -> dict:
+    """One ``synthgate validate`` run; another engine's also says whether its JSON result is
+    byte for byte the one-worker run's."""
     command = [BIN / "synthgate", "validate", path, "--suite", suite, *SUITES[suite][1]]
-    return timed([*command, *options, "--quiet", "--json", DATA / f"{path.stem}.json"])
+    out = DATA / f"{path.stem}.{kind}.json"
+    numbers = timed([*command, *options, "--quiet", "--json", out])
+    single = DATA / f"{path.stem}.validate.json"
+    if kind != "validate" and numbers["code"] <= 1 and single.exists():
+        numbers["same"] = out.read_bytes() == single.read_bytes()
+    return numbers
 
 
 def baseline(name: str, path: Path, suite: str) -> dict:
@@ -140,12 +147,12 @@ def run_suite(suite: str, sizes: list[int], args: argparse.Namespace) -> None:
             for name in args.baselines:
                 measure(args, ("baseline", suite, size, name), baseline, name, path, suite)
         if size in args.workers_sizes:
-            measure(args, ("workers", suite, size, ""), validate, path, suite, *WORKERS)
+            measure(args, ("workers", suite, size, ""), validate, path, suite, "workers", *WORKERS)
         if size in args.spark_sizes:
             if reason := spark_missing():
                 print(f"{suite} {size:,}: Spark skipped: {reason}", flush=True)
             else:
-                measure(args, ("spark", suite, size, ""), validate, path, suite, *SPARK)
+                measure(args, ("spark", suite, size, ""), validate, path, suite, "spark", *SPARK)
 
 
 def suites_command() -> dict:
@@ -168,7 +175,7 @@ def run_startup(suites: list[str], args: argparse.Namespace) -> None:
     measure(args, ("startup", "", 0, "synthgate suites"), suites_command)
     for suite in suites:
         key = ("startup", suite, 1000, "validate 1k rows")
-        measure(args, key, validate, dataset(suite, 1000), suite)
+        measure(args, key, validate, dataset(suite, 1000), suite, "startup")
     measure(args, ("imports", "", 0, ""), slowest_imports)
 
 
@@ -297,7 +304,10 @@ def tables(results: dict[tuple, dict]) -> tuple[list[str], list[str], list[str]]
             one = results.get(("validate", suite, rows, ""))
             gain = f"{one['seconds'] / entry['seconds']:.2f}" if one and entry["code"] <= 1 else ""
             label = "`--workers 2`" if kind == "workers" else "Spark `local[2]`"
-            engine_lines.append(f"| {label} | {suite} | {rows:,} | {cell(entry)} | {gain} |")
+            same = {True: "identical", False: "DIFFERENT"}.get(entry.get("same"), "")
+            engine_lines.append(
+                f"| {label} | {suite} | {rows:,} | {cell(entry)} | {gain} | {same} |"
+            )
     return ours_lines, peer_lines, engine_lines
 
 
@@ -337,8 +347,8 @@ The baselines alone, rows/s (peak RSS):
 
 Other engines, against one worker on the same file:
 
-| engine | suite | rows | rows/s (peak RSS) | speed-up |
-|---|---|---:|---:|---:|
+| engine | suite | rows | rows/s (peak RSS) | speed-up | JSON result |
+|---|---|---:|---:|---:|---|
 {chr(10).join(engines)}
 
 Fixed start-up cost: `synthgate suites` (best of 3) and a 1k-row validate per suite,
