@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -251,3 +254,58 @@ def test_a_json_array_element_that_is_not_an_object_is_an_unreadable_row(tmp_pat
     dataset = Dataset(path)
     assert [row for row, _ in texts(dataset, {"text": "text"})] == [1, 3]
     assert dataset.unreadable.reasons == [(2, "not a JSON object")]
+
+
+BIG_TEXTS = 80_000
+"""Rows of 600 random hex characters (incompressible): 48 MB of text."""
+READ = """
+import sys, pyarrow as pa
+from synthgate.loaders import Dataset
+
+def peak():  # this process's own peak (ru_maxrss starts from the parent's)
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) << 10 for line in status if line.startswith("VmHWM"))
+
+before = pa.default_memory_pool().max_memory(), peak()
+dataset = Dataset(sys.argv[1])
+rows = sum(len(batch) for batch, _ in dataset.batches({"text": "text"}))
+print(rows, pa.default_memory_pool().max_memory() - before[0], peak() - before[1])
+"""
+
+
+def read_in_a_fresh_process(source: Path) -> tuple[int, int, int]:
+    """Rows read, and how far Arrow's allocations and the resident memory peaked above their
+    start while opening and reading ``source`` in a fresh process."""
+    if not Path("/proc/self/status").exists():
+        pytest.skip("the peak resident memory is read from /proc (Linux)")
+    command = [sys.executable, "-c", READ, str(source)]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    rows, arrow, resident = map(int, out.split())
+    return rows, arrow, resident
+
+
+def big_texts() -> pa.Table:
+    return pa.table({"text": [os.urandom(300).hex() for _ in range(BIG_TEXTS)]})
+
+
+def test_parquet_is_read_page_by_page_not_whole(tmp_path: Path) -> None:
+    """Arrow's default pre-buffers every row group's compressed columns before the first
+    batch, so memory grew with the file (issue 14); read page by page, Arrow holds a few
+    buffers however large the file."""
+    path = tmp_path / "big.parquet"
+    pq.write_table(big_texts(), path, row_group_size=10_000)
+    rows, arrow, _ = read_in_a_fresh_process(path)
+    assert rows == BIG_TEXTS
+    assert arrow < path.stat().st_size / 3, (arrow, path.stat().st_size)
+
+
+def test_a_save_to_disk_directory_is_read_not_mapped(tmp_path: Path) -> None:
+    """Pages of a memory-mapped file stay resident once read, so a mapped file's peak memory
+    grew with the file (issue 14); read batch by batch, it does not."""
+    datasets = pytest.importorskip("datasets")
+    source = tmp_path / "hf"
+    datasets.Dataset(big_texts()).save_to_disk(str(source))
+    size = sum(f.stat().st_size for f in source.glob("*.arrow"))
+    rows, _, resident = read_in_a_fresh_process(source)
+    assert rows == BIG_TEXTS
+    assert resident < size / 3, (resident, size)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import urllib.error
 from pathlib import Path
 
@@ -226,3 +228,28 @@ def test_without_weights_the_quarantine_split_refuses_with_the_fix(
     assert code == 2  # a check that cannot run never lets every row through as clean
     assert "toxicity not evaluated" in capsys.readouterr().err
     assert not clean.exists() and not quarantine.exists()
+
+
+def test_without_weights_torch_is_never_imported(tmp_path: Path) -> None:
+    """Looking for weights that are not there costs no torch import (200 MB, seconds)."""
+    code = (
+        "import sys; from synthgate.scorers import load_detoxify; "
+        "print(type(load_detoxify()).__name__, 'torch' in sys.modules, 'detoxify' in sys.modules)"
+    )
+    env = {**os.environ, "TORCH_HOME": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.stdout.split() == ["Unavailable", "False", "False"], out.stderr
+
+
+def test_weights_in_torch_hubs_cache_are_found_where_torch_looks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hub = pytest.importorskip("torch.hub")
+    detoxify = pytest.importorskip("detoxify.detoxify")
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    name = detoxify.MODEL_URLS["original"].rsplit("/", 1)[-1]
+    assert scorers.cached_weights("original") is None
+    (tmp_path / "hub" / "checkpoints").mkdir(parents=True)
+    (tmp_path / "hub" / "checkpoints" / name).write_bytes(b"")
+    assert scorers.cached_weights("original") == Path(hub.get_dir()) / "checkpoints" / name
+    assert scorers.cached_weights("unbiased") is None

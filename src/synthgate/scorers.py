@@ -29,6 +29,7 @@ import contextlib
 import importlib.util
 import io
 import os
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,9 +120,13 @@ def _load(checkpoint: str, model_type: str) -> DetoxifyScorer | Unavailable:
     if importlib.util.find_spec("detoxify") is None:
         where = f"checkpoint {checkpoint}" if checkpoint else "detoxify weights"
         return Unavailable(f"detoxify is not installed (needed for the {where})", f"run {INSTALL}")
+    if not checkpoint and cached_weights(model_type) is None:
+        return Unavailable(
+            f"no detoxify weights (none given, no '{model_type}' model in detoxify's cache)"
+        )
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
-    from detoxify import Detoxify
+    from detoxify import Detoxify  # torch and transformers: only once there are weights
 
     if checkpoint:
         try:
@@ -132,11 +137,6 @@ def _load(checkpoint: str, model_type: str) -> DetoxifyScorer | Unavailable:
         except Exception as error:  # a foreign file: torch, pickle and transformers errors
             return Unavailable(f"detoxify could not load {checkpoint}: {one_line(error)}")
         return DetoxifyScorer(model, f"detoxify checkpoint {Path(checkpoint).name}")
-    cached = cached_weights(model_type)
-    if cached is None:
-        return Unavailable(
-            f"no detoxify weights (none given, no '{model_type}' model in detoxify's cache)"
-        )
     try:
         model = Detoxify(model_type, device="cpu")
     except Exception as error:  # e.g. the HF files of the base model are not cached
@@ -146,14 +146,31 @@ def _load(checkpoint: str, model_type: str) -> DetoxifyScorer | Unavailable:
     return DetoxifyScorer(model, f"detoxify {model_type}")
 
 
+def _hub_checkpoints() -> Path:
+    """torch hub's ``checkpoints`` directory, found as ``torch.hub.get_dir`` finds it
+    (``$TORCH_HOME/hub``, ``$TORCH_HOME`` defaulting to ``$XDG_CACHE_HOME/torch``), without
+    importing torch unless it already is (then its ``set_dir`` counts)."""
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        return Path(torch.hub.get_dir()) / "checkpoints"
+    cache = os.getenv("XDG_CACHE_HOME", os.path.join("~", ".cache"))
+    home = os.path.expanduser(os.getenv("TORCH_HOME", os.path.join(cache, "torch")))
+    return Path(home) / "hub" / "checkpoints"
+
+
 def cached_weights(model_type: str) -> Path | None:
-    """The file of ``model_type`` in detoxify's torch hub cache, when it is there."""
-    import torch
+    """The file of ``model_type`` in detoxify's torch hub cache, when it is there.
+
+    With no checkpoint file in the cache at all, torch and detoxify are not imported: that
+    import alone costs about 200 MB of memory and seconds of start-up (issue 14)."""
+    directory = _hub_checkpoints()
+    if not any(directory.glob("*.ckpt")):
+        return None
     from detoxify.detoxify import MODEL_URLS
 
     if model_type not in MODEL_URLS:
         return None
-    file = Path(torch.hub.get_dir()) / "checkpoints" / MODEL_URLS[model_type].rsplit("/", 1)[-1]
+    file = directory / MODEL_URLS[model_type].rsplit("/", 1)[-1]
     return file if file.is_file() else None
 
 

@@ -32,7 +32,7 @@ import pyarrow.parquet as pq
 
 from synthgate.errors import InputError, SynthgateError
 from synthgate.expectations import Context
-from synthgate.loaders import FORMATS, Dataset, _json_array_records
+from synthgate.loaders import FORMATS, Dataset, _json_array_records, parquet_file
 from synthgate.output import atomic_file
 from synthgate.roles import Codings
 from synthgate.rowpass import RowVerdict, row_verdicts, suite_checks
@@ -225,7 +225,7 @@ class _Parquet(_Format):
 
     def __init__(self, path: Path, clean: IO[bytes], quarantine: IO[bytes]):
         super().__init__(path, clean, quarantine)
-        self.file = pq.ParquetFile(path)
+        self.file = parquet_file(path)
         schema = self.file.schema_arrow
         self.clean_writer = pq.ParquetWriter(clean, schema)
         tagged = schema.append(pa.field(ROW, pa.int64())).append(
