@@ -38,12 +38,22 @@ class Lexicon:
     terms: dict[tuple[str, ...], str]
     """term (as words) -> group."""
 
+    @functools.cached_property
+    def first_words(self) -> frozenset[str]:
+        """The words terms start with: a text without any of them mentions no group."""
+        return frozenset(term[0] for term in self.terms)
+
     def mentions(self, text: str) -> dict[str, str]:
         """The groups a text mentions, each with the first term that named it."""
         tokens = words_of(text)
         found: dict[str, str] = {}
+        if self.first_words.isdisjoint(tokens):
+            return found
         i = 0
         while i < len(tokens):
+            if tokens[i] not in self.first_words:
+                i += 1
+                continue
             for size in range(min(MAX_TERM_WORDS, len(tokens) - i), 0, -1):
                 group = self.terms.get(tokens[i : i + size])
                 if group is not None:

@@ -25,7 +25,7 @@ from functools import cache
 
 from synthgate.batch import Batch
 from synthgate.metrics import Metric, merge_examples
-from synthgate.metrics.tokens import excerpt, words
+from synthgate.metrics.tokens import excerpt, features
 
 MARKERS: dict[str, tuple[str, ...]] = {
     "delve": ("delve", "delves", "delved", "delving"),
@@ -111,13 +111,13 @@ class MarkerVocabulary(Metric):
     def update(self, state: VocabularyState, batch: Batch) -> VocabularyState:
         total = sum(human_frequency().values())
         for row, _, text in batch.texts(self.role):
-            tokens = words(text)
+            tokens = features(batch, text).words
             state.texts += 1
             state.words += len(tokens)
             state.expected += round(SCALE * -math.expm1(len(tokens) * math.log1p(-total)))
-            found = [FORMS[t] for t in tokens if t in FORMS]
-            if not found:
+            if FORMS.keys().isdisjoint(tokens):
                 continue
+            found = [FORMS[t] for t in tokens if t in FORMS]
             state.with_marker += 1
             state.uses.update(found)
             for lemma in dict.fromkeys(found):
