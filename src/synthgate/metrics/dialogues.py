@@ -37,8 +37,6 @@ from synthgate.metrics.tokens import (
     features,
     ngrams,
     similar,
-    tokenize,
-    words,
 )
 from synthgate.patterns import compile_pattern
 from synthgate.sampling import BottomK, row_priority
@@ -98,6 +96,11 @@ def _add(examples: Examples, new: list[TurnExample]) -> Examples:
 
 def _merged(a: Examples, b: Examples) -> Examples:
     return _add(a, [item for found in b.values() for item in found])
+
+
+def _features(text: str | TextFeatures) -> TextFeatures:
+    """A turn's text features: the batch's (handed to text measures and judges) or its own."""
+    return text if isinstance(text, TextFeatures) else TextFeatures(text)
 
 
 # Role flips and interruptions -----------------------------------------------------------
@@ -535,16 +538,21 @@ class ClosingLoops(Metric):
 
 # Digression -----------------------------------------------------------------------------
 
-RelevanceJudge = Callable[[str, Sequence[str]], list[float | None]]
+RelevanceJudge = Callable[[Any, Sequence[Any]], list[float | None]]
 """(context, turn texts) -> relevance of each turn to the context in [0, 1], or None."""
 RELEVANCE_JUDGES: dict[str, RelevanceJudge] = {}
+TEXT_JUDGES: set[str] = set()
+"""Judges that ``Digression`` hands texts' shared ``TextFeatures`` (computed once per batch)."""
 
 
-def relevance_judge(name: str) -> Callable[[RelevanceJudge], RelevanceJudge]:
-    """Register a relevance judge under ``name`` (the ``judge`` parameter of digression)."""
+def relevance_judge(name: str, text: bool = False) -> Callable[[RelevanceJudge], RelevanceJudge]:
+    """Register a relevance judge under ``name`` (the ``judge`` parameter of digression); with
+    ``text``, it receives the context's and the turns' ``TextFeatures`` instead of the texts."""
 
     def decorate(function: RelevanceJudge) -> RelevanceJudge:
         RELEVANCE_JUDGES[name] = function
+        if text:
+            TEXT_JUDGES.add(name)
         return function
 
     return decorate
@@ -565,15 +573,16 @@ LEXICAL_MIN_WORDS = 3
 """The lexical judge leaves turns with fewer content words unjudged ("Thanks!", "Yes.")."""
 
 
-def content_words(text: str) -> set[str]:
+def content_words(text: str | TextFeatures) -> set[str]:
     """Lower-cased words minus stopwords, a plural ``s`` stripped from words over 3 letters."""
-    return {
-        w[:-1] if len(w) > 3 and w.endswith("s") else w for w in words(text) if w not in STOPWORDS
-    }
+    found = set(_features(text).words) - STOPWORDS
+    return {w[:-1] if len(w) > 3 and w[-1] == "s" else w for w in found}
 
 
-@relevance_judge("lexical")
-def lexical_relevance(context: str, texts: Sequence[str]) -> list[float | None]:
+@relevance_judge("lexical", text=True)
+def lexical_relevance(
+    context: str | TextFeatures, texts: Sequence[str | TextFeatures]
+) -> list[float | None]:
     """Share of a turn's content words that occur in the context (Broder's containment).
 
     0 means the turn shares no content word with the task or opening turn. Turns with fewer
@@ -641,6 +650,7 @@ class Digression(Metric):
 
     def update(self, state: DigressionCounts, batch: Batch) -> DigressionCounts:
         judge = RELEVANCE_JUDGES[self.judge]
+        shared = self.judge in TEXT_JUDGES
         tasks = batch.columns[self.task_role] if self.task_role else [None] * len(batch)
         rows, ids, flags, examples = [], [], [], []
         turn_lists = batch.columns[self.role]
@@ -651,7 +661,12 @@ class Digression(Metric):
             context = task or (turns[0][1] if turns else "")
             judged = [(i, turn) for i, turn in enumerate(turns) if (task or i) and turn[1].strip()]
             texts = [text for _, (_, text) in judged]
-            scores = judge(context, texts) if context.strip() else [None] * len(texts)
+            if not context.strip():
+                scores: list[float | None] = [None] * len(texts)
+            elif shared:
+                scores = judge(features(batch, context), [features(batch, t) for t in texts])
+            else:
+                scores = judge(context, texts)
             valid = [
                 (score, i, turn)
                 for (i, turn), score in zip(judged, scores, strict=True)
@@ -714,25 +729,25 @@ def repeated_ngram_share(turns: Any, n: int) -> float | None:
     seen: set[tuple[str, ...]] = set()
     repeated = total = 0
     for _, text in turns:
-        grams = ngrams(words(text), n)
-        repeated += sum(gram in seen for gram in grams)
+        grams = ngrams(_features(text).words, n)
+        repeated += sum(map(seen.__contains__, grams))
         total += len(grams)
         seen.update(grams)
     return repeated / total if total else None
 
 
 for _n in range(2, 11):
-    row_measure(f"repeated_{_n}grams")(partial(repeated_ngram_share, n=_n))
+    row_measure(f"repeated_{_n}grams", text=True)(partial(repeated_ngram_share, n=_n))
 
 
-@row_measure("dominant_speaker_share")
+@row_measure("dominant_speaker_share", text=True)
 def dominant_speaker_share(turns: Any) -> float | None:
     """Share of a conversation's tokens written by its most talkative speaker."""
     if not isinstance(turns, list) or not turns:
         return None
     counts: Counter[str] = Counter()
     for speaker, text in turns:
-        counts[speaker] += len(tokenize(text))
+        counts[speaker] += len(_features(text).tokens)
     total = sum(counts.values())
     return max(counts.values()) / total if total else None
 

@@ -35,7 +35,8 @@ TEXT_MEASURES: set[str] = set()
 
 def row_measure(name: str, text: bool = False) -> Callable[[RowMeasure], RowMeasure]:
     """Register a per-row measure under ``name`` for use by ``RowValues``; with ``text``, it
-    receives a text's ``TextFeatures`` (computed once per batch) instead of the text."""
+    receives a text's ``TextFeatures`` (computed once per batch) instead of the text, and a
+    dialogue's turns as ``(speaker, TextFeatures)``."""
 
     def decorate(function: RowMeasure) -> RowMeasure:
         ROW_MEASURES[name] = function
@@ -169,6 +170,8 @@ class RowValues(Metric):
                 measured = None
             elif shared and isinstance(value, str):
                 measured = function(features(batch, value))
+            elif shared and isinstance(value, list):  # a dialogue: each turn's shared features
+                measured = function([(speaker, features(batch, text)) for speaker, text in value])
             else:
                 measured = function(value)
             if measured is None or not math.isfinite(measured):
