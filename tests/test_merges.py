@@ -92,7 +92,8 @@ def partitioned(metric: Metric, rows: list[dict[str, Any]], data: st.DataObject)
     """Rows cut into batches at random points, batches dealt to random partitions and folded
     in a random order, partition states merged in a random tree; again from the second-pass
     state when the metric asks for one (``Metric.second_pass``), cut and dealt anew."""
-    state = fold_partitions(metric, rows, data, metric.start)
+    start = data.draw(st.sampled_from([metric.start, metric.start_part]))  # as one pass or a part
+    state = fold_partitions(metric, rows, data, start)
     second = metric.second_pass(state)
     if second is not None:
         state = fold_partitions(metric, rows, data, lambda: pickle.loads(pickle.dumps(second)))

@@ -149,14 +149,14 @@ def test_vectorized_minhash_equals_datasketch_per_text() -> None:
 
     from datasketch import MinHash
 
-    from synthgate.metrics.duplicates import MINHASH_SEED, minhash_signatures
+    from synthgate.metrics.duplicates import MINHASH_SEED, minhash_signatures, shingle_hashes
     from synthgate.metrics.tokens import TextFeatures
 
     def shingles(text: str) -> list[bytes]:
         return [s.encode("utf-8") for s in TextFeatures(text).shingles]
 
     texts = [*corpus(300, seed=5), "", "one", "two words"]
-    ours = minhash_signatures([shingles(t) for t in texts], 64)
+    ours = minhash_signatures([shingle_hashes(TextFeatures(t).shingles) for t in texts], 64)
     for text, signature in zip(texts, ours, strict=True):
         reference = MinHash(num_perm=64, seed=MINHASH_SEED, hashfunc=zlib.crc32, scheme="legacy")
         reference.update_batch(shingles(text))

@@ -18,12 +18,14 @@ A new engine implements ``Engine.run``: feed batches into ``States``, merge stat
 ``States.second_pass()`` returns states (a metric whose merged state cannot give the exact
 value, e.g. near-duplicates beyond ``MAX_HELD`` texts under partitioning), feed every batch
 again into copies of those (``fold(plan, batches, second)``) and merge them the same way; call
-``States.values(second)``. ``two_passes`` does that around any one-pass fold-and-merge.
+``States.values(second)``. ``two_passes`` does that around any one-pass fold-and-merge. A part
+of the rows to be merged starts from ``Metric.start_part`` (``fold``'s default): metrics skip
+the work a merge throws away (near-duplicates then always take the second pass).
 """
 
 from __future__ import annotations
 
-import copy
+import pickle
 import random
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
@@ -63,9 +65,18 @@ class States:
     A second pass's states (``second_pass``) hold only the scopes and metrics that need one:
     feeding them skips the others."""
 
-    def __init__(self, metrics: Iterable[Metric], group_role: str | None, *, second: bool = False):
+    def __init__(
+        self,
+        metrics: Iterable[Metric],
+        group_role: str | None,
+        *,
+        part: bool = False,
+        second: bool = False,
+    ):
         self.metrics = frozenset(metrics)
         self.group_role = group_role
+        self.part = part
+        """States of a part of the rows, to be merged (``Metric.start_part``)."""
         self.second = second
         self.states: dict[Scope, dict[Metric, Any]] = {}
 
@@ -75,7 +86,11 @@ class States:
                 f"the group column has more than {MAX_GROUPS} values; group by a column with "
                 "fewer (one verdict per generator model, say), not by an id"
             )
-        return self.states.setdefault(scope, {m: m.start() for m in self.metrics})
+        if scope not in self.states:
+            self.states[scope] = {
+                m: m.start_part() if self.part else m.start() for m in self.metrics
+            }
+        return self.states[scope]
 
     def _update(self, scope: Scope, batch: Batch) -> None:
         states = self.states.get(scope, {}) if self.second else self._scope(scope)
@@ -91,7 +106,7 @@ class States:
     def merge(self, other: States) -> States:
         """The states of both sides' rows together; neither side may be fed afterwards (the
         result may share their states)."""
-        out = States(self.metrics, self.group_role, second=self.second)
+        out = States(self.metrics, self.group_role, part=self.part, second=self.second)
         for scope in dict.fromkeys([*self.states, *other.states]):
             mine, theirs = self.states.get(scope), other.states.get(scope)
             if mine is None or theirs is None:
@@ -126,13 +141,23 @@ class States:
         }
 
 
-def fold(plan: MetricPlan, batches: Iterable[Batch], second: States | None = None) -> States:
-    """The states of ``batches`` from empty ones (a task of the partitioned engine), or from
-    a copy of ``second``, the empty states of a second pass (``States.second_pass``)."""
-    states = copy.deepcopy(second) if second else States(plan.metrics, plan.group_role)
+def fold(
+    plan: MetricPlan, batches: Iterable[Batch], second: States | None = None, *, part: bool = True
+) -> States:
+    """The states of ``batches``: from empty ones, for a part of the rows to be merged with
+    others (a task of the partitioned engine, a Spark partition) unless ``part`` is False (the
+    whole source in row order), or from a copy of ``second``, the empty states of a second pass
+    (``States.second_pass``)."""
+    states = _copy(second) if second else States(plan.metrics, plan.group_role, part=part)
     for batch in batches:
         states.feed(batch)
     return states
+
+
+def _copy(states: States) -> States:
+    """A copy as a worker process gets it (faster than ``copy.deepcopy``)."""
+    copied: States = pickle.loads(pickle.dumps(states, pickle.HIGHEST_PROTOCOL))
+    return copied
 
 
 def two_passes(run_pass: Callable[[States | None], States]) -> Values:
@@ -164,7 +189,9 @@ class LocalEngine(Engine):
     """One pass over the batches, in file order, in this process."""
 
     def run(self, plan: MetricPlan, source: Dataset, progress: Progress | None = None) -> Values:
-        return two_passes(lambda second: fold(plan, _batches(source, plan, progress), second))
+        return two_passes(
+            lambda second: fold(plan, _batches(source, plan, progress), second, part=False)
+        )
 
 
 @dataclass
@@ -236,9 +263,8 @@ class PartitionedEngine(Engine):
                     if len(running) >= 2 * self.workers:
                         _collect(running, add, wait(running, return_when=FIRST_COMPLETED)[0])
                 _collect(running, add, set(running))
-        parts = list(acc.values()) or [
-            copy.deepcopy(second) or States(plan.metrics, plan.group_role)
-        ]
+        empty = _copy(second) if second else States(plan.metrics, plan.group_role, part=True)
+        parts = list(acc.values()) or [empty]
         while len(parts) > 1:  # a random tree: merge two random parts until one is left
             if shuffle:
                 rng.shuffle(parts)

@@ -116,6 +116,12 @@ class Metric(ABC):
     def finalize(self, state: Any) -> Any:
         """The metric's value."""
 
+    def start_part(self) -> Any:
+        """An empty state for a part of the rows that will be merged with other parts (a task
+        of the partitioned engine, a Spark partition): ``start()`` unless a metric does work
+        in one pass that a merge would throw away (near-duplicates keep only their pool)."""
+        return self.start()
+
     def second_pass(self, state: Any) -> Any:
         """The empty state of a second pass over the same rows when ``finalize`` cannot give
         the single pass's value from ``state`` (the merged state of the first pass), else

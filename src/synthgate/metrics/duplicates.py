@@ -30,8 +30,10 @@ repeat an earlier row). Finding: LLM-made data has low diversity and repeats its
   ``MAX_HELD``; the pool is drawn and matched in key order when finalizing). Beyond, a merged
   state keeps only its pool (the bottom-k merges exactly) and asks for a second pass
   (``second_pass``): every text is matched again against the final pool, and the matches of
-  the partitions add up. That costs the engine a second reading of the source, only for data
-  beyond ``MAX_HELD`` texts read by more than one partition.
+  the partitions add up. A part of the rows that an engine will merge (``start_part``: a task
+  of the partitioned engine, a Spark partition) keeps only its pool from the start (shingle
+  hashes; signed once the pool is final), so the matching is done once, in the second pass,
+  at the cost of reading the source twice.
 """
 
 from __future__ import annotations
@@ -201,8 +203,11 @@ class Probe:
     key: Key
     priority: int
     row: int
-    signature: LeanMinHash
+    signature: LeanMinHash | None
+    """None in a pool-only state, which keeps ``hashes`` (signed by ``second_pass``)."""
     text: str
+    hashes: np.ndarray | None = field(default=None, repr=False, compare=False)
+    """The CRC-32 of each shingle, while there is no signature."""
     matches: list[int] = field(default_factory=list)
     """The earliest rows that near-duplicate this probe (at most ``MAX_ROWS_PER_CLUSTER``)."""
     count: int = 0
@@ -280,6 +285,7 @@ class PoolState:
         for found in self.index().query(signature):
             if found < key:
                 probe = self.probes[found]
+                assert probe.signature is not None  # streaming and second-pass probes are signed
                 if probe.signature.jaccard(signature) >= self.threshold:
                     probe.add(row)
 
@@ -325,17 +331,20 @@ def _permutations(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
     return a[None, :], b[None, :]
 
 
+def _final(state: PoolState) -> bool:
+    """Whether a state holds the matches of its pool (else it needs a second pass)."""
+    return state.held is not None or state.ordered or state.again or not state.probes
+
+
 def _ascending(keys: list[Key]) -> bool:
     return all(a < b for a, b in pairwise(keys))
 
 
-def _chunks_of_shingles(
-    shingle_lists: list[list[bytes]], limit: int
-) -> Iterator[list[list[bytes]]]:
+def _chunks(hash_lists: list[np.ndarray], limit: int) -> Iterator[list[np.ndarray]]:
     """Consecutive groups of texts holding at most ``limit`` shingles (or one text over it)."""
-    chunk: list[list[bytes]] = []
+    chunk: list[np.ndarray] = []
     held = 0
-    for items in shingle_lists:
+    for items in hash_lists:
         if chunk and held + len(items) > limit:
             yield chunk
             chunk, held = [], 0
@@ -345,8 +354,13 @@ def _chunks_of_shingles(
         yield chunk
 
 
-def minhash_signatures(shingle_lists: list[list[bytes]], num_perm: int) -> list[LeanMinHash]:
-    """MinHash signatures of many texts at once.
+def shingle_hashes(shingles: list[str]) -> np.ndarray:
+    """The CRC-32 of each shingle (datasketch's ``hashfunc=zlib.crc32``), as uint64."""
+    return np.fromiter((zlib.crc32(s.encode("utf-8")) for s in shingles), dtype=np.uint64)
+
+
+def minhash_signatures(hash_lists: list[np.ndarray], num_perm: int) -> list[LeanMinHash]:
+    """MinHash signatures of many texts at once, from their ``shingle_hashes``.
 
     Equal to datasketch's ``MinHash(num_perm, seed=1, hashfunc=zlib.crc32, scheme="legacy")``
     updated with each text's shingles, but the permutations are applied to a chunk of texts
@@ -357,8 +371,8 @@ def minhash_signatures(shingle_lists: list[list[bytes]], num_perm: int) -> list[
 
     a, b = _permutations(num_perm)
     out: list[LeanMinHash] = []
-    for chunk in _chunks_of_shingles(shingle_lists, 8192):
-        hashes = np.fromiter((zlib.crc32(s) for items in chunk for s in items), dtype=np.uint64)
+    for chunk in _chunks(hash_lists, 8192):
+        hashes = np.concatenate(chunk)
         values = np.bitwise_and((hashes[:, None] * a + b) % _MERSENNE, _MAX_HASH)
         offsets = np.cumsum([0] + [len(items) for items in chunk[:-1]])
         minima = np.minimum.reduceat(values, offsets, axis=0)
@@ -385,6 +399,11 @@ class NearDuplicates(Metric):
     def start(self) -> PoolState:
         return PoolState(self.pool, self.threshold, self.num_perm)
 
+    def start_part(self) -> PoolState:
+        """A pool-only state: a part's matches would be thrown away by the merge, so it keeps
+        only its pool (with shingle hashes, signed for the second pass)."""
+        return PoolState(self.pool, self.threshold, self.num_perm, None, ordered=False)
+
     def update(self, state: PoolState, batch: Batch) -> PoolState:
         items = list(batch.keyed_texts(self.role))
         if not items:
@@ -397,36 +416,50 @@ class NearDuplicates(Metric):
             for i, signature in zip(later, signatures, strict=True):
                 state.match(keys[i], items[i][1], signature)
             return state
-        priorities = row_priority([k[0] for k in keys], self.seed, [k[1] for k in keys]).tolist()
+        priorities = row_priority([k[0] for k in keys], self.seed, [k[1] for k in keys])
         state.rows += len(items)
         if state.held is None and not (state.ordered and _ascending([state.last, *keys])):
             state.ordered, state.lsh = False, None  # a merged state: the pool only
-            chosen = [i for i, priority in enumerate(priorities) if priority < state.limit]
-        else:
-            chosen = list(range(len(items)))
-        signatures = self._signatures(batch, [items[i] for i in chosen])
-        for i, signature in zip(chosen, signatures, strict=True):
-            _, row, _, text = items[i]
-            if state.held is None and not state.ordered and priorities[i] >= state.limit:
-                continue
-            probe = Probe(keys[i], priorities[i], row, signature, excerpt(text))
+            self._admit(state, batch, items, keys, priorities)
+            return state
+        signatures = self._signatures(batch, items)
+        for (_, row, _, text), key, priority, signature in zip(
+            items, keys, priorities.tolist(), signatures, strict=True
+        ):
+            probe = Probe(key, priority, row, signature, excerpt(text))
             if state.held is not None:
                 state.held.append(probe)
-            elif state.ordered:
-                state.offer(probe)
             else:
-                state.admit(probe)
+                state.offer(probe)
         if state.held is not None and len(state.held) > MAX_HELD:
             state = state.streamed()
         return state
 
+    def _admit(
+        self,
+        state: PoolState,
+        batch: Batch,
+        items: list[tuple[int, int, int, str]],
+        keys: list[Key],
+        priorities: np.ndarray,
+    ) -> None:
+        """Admit the texts of a batch that enter the pool (their shingle hashes, no signature)."""
+        limit = state.limit
+        if len(priorities) > self.pool:  # at most ``pool`` of the batch can stay
+            limit = min(limit, int(np.partition(priorities, self.pool - 1)[self.pool - 1]) + 1)
+        below = priorities < np.uint64(limit) if limit < 2**64 else np.ones(len(priorities), bool)
+        for i in np.flatnonzero(below).tolist():
+            priority = int(priorities[i])
+            if priority < state.limit:
+                _, row, _, text = items[i]
+                hashes = shingle_hashes(features(batch, text).shingles)
+                state.admit(Probe(keys[i], priority, row, None, excerpt(text), hashes))
+
     def _signatures(
         self, batch: Batch, items: list[tuple[int, int, int, str]]
     ) -> list[LeanMinHash]:
-        shingled = [
-            [s.encode("utf-8") for s in features(batch, text).shingles] for *_, text in items
-        ]
-        return minhash_signatures(shingled, self.num_perm)
+        hashes = [shingle_hashes(features(batch, text).shingles) for *_, text in items]
+        return minhash_signatures(hashes, self.num_perm)
 
     def merge(self, a: PoolState, b: PoolState) -> PoolState:
         """Exact while both states hold their texts; beyond, the pool of both (the matches then
@@ -450,16 +483,24 @@ class NearDuplicates(Metric):
         return out
 
     def second_pass(self, state: PoolState) -> PoolState | None:
-        """A merged state's final pool, to match every text against again."""
-        if state.held is not None or state.ordered or state.again:
+        """A merged state's final pool, signed, to match every text against again."""
+        if _final(state):
             return None
-        probes = {key: replace(p, matches=[], count=0) for key, p in state.probes.items()}
+        unsigned = [p for p in state.probes.values() if p.signature is None]
+        signed = minhash_signatures([p.hashes for p in unsigned], self.num_perm)  # type: ignore[misc]
+        signatures = {p.key: signature for p, signature in zip(unsigned, signed, strict=True)}
+        probes = {
+            key: replace(
+                p, matches=[], count=0, signature=signatures.get(key, p.signature), hashes=None
+            )
+            for key, p in state.probes.items()
+        }
         return PoolState(
             self.pool, self.threshold, self.num_perm, None, probes, rows=state.rows, again=True
         )
 
     def finalize(self, state: PoolState) -> NearDupResult:
-        if not (state.held is not None or state.ordered or state.again):
+        if not _final(state):
             raise RuntimeError("near-duplicates of merged partitions need their second pass")
         probes = sorted(state.streamed().probes.values(), key=lambda p: p.key)
         hits = [p for p in probes if p.count]
