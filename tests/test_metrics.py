@@ -160,7 +160,7 @@ def test_vectorized_minhash_equals_datasketch_per_text() -> None:
     for text, signature in zip(texts, ours, strict=True):
         reference = MinHash(num_perm=64, seed=MINHASH_SEED, hashfunc=zlib.crc32, scheme="legacy")
         reference.update_batch(shingles(text))
-        assert (signature.hashvalues == reference.hashvalues).all()
+        assert (signature == reference.hashvalues).all()
 
 
 def test_bottom_k_sample_does_not_depend_on_batch_sizes_even_when_a_batch_fills_it_exactly() -> (
