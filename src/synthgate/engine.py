@@ -25,11 +25,13 @@ the work a merge throws away (near-duplicates then always take the second pass).
 
 from __future__ import annotations
 
+import gc
 import pickle
 import random
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -141,6 +143,25 @@ class States:
         }
 
 
+GC_THRESHOLD = (100_000, 50, 100)
+"""Python's cyclic collector thresholds while folding (its default is ``(700, 10, 10)``). A batch
+makes about 10^5 tracked objects (text features, token lists, shingle sets) that die with it;
+with the default, young collections run hundreds of times per batch and older ones keep
+rescanning the long-lived states (LSH index, samples): about a quarter of a run's time. Memory
+barely moves (352 -> 360 MB peak on 100k instruction rows): those objects are freed by reference
+counting, not by the collector."""
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    old = gc.get_threshold()
+    gc.set_threshold(*GC_THRESHOLD)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+
+
 def fold(
     plan: MetricPlan, batches: Iterable[Batch], second: States | None = None, *, part: bool = True
 ) -> States:
@@ -149,8 +170,9 @@ def fold(
     whole source in row order), or from a copy of ``second``, the empty states of a second pass
     (``States.second_pass``)."""
     states = _copy(second) if second else States(plan.metrics, plan.group_role, part=part)
-    for batch in batches:
-        states.feed(batch)
+    with _fewer_collections():
+        for batch in batches:
+            states.feed(batch)
     return states
 
 
