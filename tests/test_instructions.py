@@ -9,13 +9,22 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from synthgate import ExpectationResult, ValidationResult, validate
 from synthgate.batch import Batch
 from synthgate.metrics import Metric
 from synthgate.metrics.flags import BoilerplateCheck, FlaggedRows
-from synthgate.metrics.instructions import CopyCheck, PlaceholderCheck, TruncationCheck
+from synthgate.metrics.instructions import (
+    CopyCheck,
+    PlaceholderCheck,
+    TruncationCheck,
+    near_copy,
+    shingle_set,
+)
 from synthgate.metrics.openers import OpenerCounts
+from synthgate.metrics.tokens import TextFeatures, similar
 from synthgate.suite import Suite, load_suite, parse_suite
 
 SEED = "instructions/self_instruct_seed_human.jsonl"
@@ -257,6 +266,28 @@ def test_copy_rate_checks_only_rows_with_both_texts_and_skips_the_paired_referen
     assert found.sample_size == 2
     assert found.observed == pytest.approx(0.5)
     assert CopyCheck().roles == ("output", "input")
+
+
+_PIECES = st.lists(st.sampled_from(["a", "b", "c", "A", ",", ".", "é", "x_1", "  "]), max_size=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_PIECES, _PIECES, st.sampled_from([0.3, 0.5, 0.8, 1.0]))
+def test_near_copy_is_the_jaccard_of_shingle_sets(a: list[str], b: list[str], t: float) -> None:
+    """The early-stopping near copy decides exactly as Jaccard of the full shingle sets,
+    also for an edited copy (``b`` = ``a`` with pieces inserted) and short texts."""
+    for text, source in ((" ".join(a), " ".join(b)), (" ".join(a), " ".join(a + b))):
+        if text.strip() and source.strip():
+            expected = similar(shingle_set(text), shingle_set(source), t)
+            assert near_copy(text, source, t) is expected
+
+
+def test_words_read_from_tokens_equal_the_word_regex() -> None:
+    """``TextFeatures.words`` filtered from computed tokens equals a fresh ``\\w+`` pass."""
+    for text in ["Hello, wörld_2 — it's 3.5 (x)!", "a_b __ ½ ٣ 中文 e\u0301 --", ""]:
+        shared = TextFeatures(text)
+        assert shared.tokens is not None
+        assert shared.words == TextFeatures(text).words
 
 
 # --- truncation -----------------------------------------------------------------------------

@@ -18,11 +18,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import chain, islice
+from re import Match
 from typing import Any, ClassVar
 
 from synthgate.batch import Batch
 from synthgate.metrics.flags import Flag, RowCheck, row_check
-from synthgate.metrics.tokens import excerpt, shingles, similar
+from synthgate.metrics.tokens import MAX_SHINGLED_TOKENS, excerpt, shingles, similar
 
 PLACEHOLDER_CHARS = 80
 """A placeholder is short: longer values are content, whatever their first words."""
@@ -76,7 +78,6 @@ class PlaceholderCheck(RowCheck):
 
 
 _CASED_TOKEN = re.compile(r"\w+|[^\w\s]")
-_SPACE = re.compile(r"\s+")
 
 
 def shingle_set(text: str) -> set[str]:
@@ -84,6 +85,44 @@ def shingle_set(text: str) -> set[str]:
     word and punctuation tokens, so that "add a comma" or "make it upper case" done right is
     not a copy."""
     return set(shingles(_CASED_TOKEN.findall(text)))
+
+
+def near_copy(text: str, source: str, threshold: float) -> bool:
+    """``similar(shingle_set(text), shingle_set(source), threshold)``, computed lazily: the
+    longer text's shingles are read one by one against the shorter one's set, stopping as soon
+    as those outside it rule the threshold out (most pairs are far apart: a few tokens in).
+
+    Exact: with ``inside`` and ``outside`` of the longer text's distinct shingles in and out of
+    the shorter's set ``b``, Jaccard = inside / (|b| + outside) >= threshold, and inside can
+    never exceed |b|; the size rule of ``similar`` follows from the same inequality.
+    """
+    shorter, longer = sorted((text, source), key=len)
+    tokens = islice(map(Match.group, _CASED_TOKEN.finditer(longer)), MAX_SHINGLED_TOKENS)
+    head = list(islice(tokens, 3))
+    if len(head) < 3:  # fewer than 3 tokens: the text is one shingle
+        return similar(shingle_set(longer), shingle_set(shorter), threshold)
+    first, second = head[:2]
+    known = shingle_set(shorter)
+    seen: set[str] = set()
+    inside = outside = 0
+    for token in chain(head[2:], tokens):
+        shingle = f"{first} {second} {token}"
+        first, second = second, token
+        if shingle in seen:
+            continue
+        seen.add(shingle)
+        if shingle in known:
+            inside += 1
+        else:
+            outside += 1
+            if len(known) < threshold * (len(known) + outside):
+                return False
+    return inside >= threshold * (len(known) + outside)
+
+
+def _same_words(text: str, source: str) -> bool:
+    """Equal up to white space: the same words (``str.split``), the first ones compared first."""
+    return text.split(None, 1)[:1] == source.split(None, 1)[:1] and text.split() == source.split()
 
 
 MAX_LENGTH_RATIO = 3.0
@@ -114,15 +153,17 @@ class CopyCheck(RowCheck):
 
     def flag(self, value: Any) -> Flag | None:
         text, source = value
-        shown = f"{self.role}: {excerpt(text, 70)} | {self.source}: {excerpt(source, 70)}"
-        if _SPACE.sub(" ", text).strip() == _SPACE.sub(" ", source).strip():
-            return Flag(f"exact copy of {self.source}", shown)
+        if _same_words(text, source):
+            return Flag(f"exact copy of {self.source}", self._shown(text, source))
         ratio = len(text) / len(source)
-        if 1 / MAX_LENGTH_RATIO <= ratio <= MAX_LENGTH_RATIO and similar(
-            shingle_set(text), shingle_set(source), self.threshold
-        ):
-            return Flag(f"near copy of {self.source}", shown)
+        if not 1 / MAX_LENGTH_RATIO <= ratio <= MAX_LENGTH_RATIO:
+            return None
+        if near_copy(text, source, self.threshold):
+            return Flag(f"near copy of {self.source}", self._shown(text, source))
         return None
+
+    def _shown(self, text: str, source: str) -> str:
+        return f"{self.role}: {excerpt(text, 70)} | {self.source}: {excerpt(source, 70)}"
 
 
 DANGLING_WORDS = frozenset(
@@ -168,21 +209,25 @@ class TruncationCheck(RowCheck):
 
     def flag(self, value: Any) -> Flag | None:
         text = value.rstrip()
-        shown = "…" + excerpt(text[-90:], 90)
+        reason = self._reason(text)
+        return None if reason is None else Flag(reason, "…" + excerpt(text[-90:], 90))
+
+    @staticmethod
+    def _reason(text: str) -> str | None:
         if text.count("```") % 2:
-            return Flag("unclosed code block", shown)
+            return "unclosed code block"
         if any(text.count(left) > text.count(right) for left, right in _BRACKETS):
-            return Flag("unclosed bracket", shown)
+            return "unclosed bracket"
         last = text[-1]
         if last in ",([":
-            return Flag(f"ends with {last!r}", shown)
+            return f"ends with {last!r}"
         if last == ":" and len(_WORD.findall(text.rsplit("\n", 1)[-1])) >= MIN_WORDS_BEFORE_COLON:
-            return Flag("ends with ':'", shown)
+            return "ends with ':'"
         word = _LAST_WORD.search(text[-40:])
         if (
             word
             and word.group(1).lower() in DANGLING_WORDS
             and len(_WORD.findall(text)) >= MIN_WORDS_FOR_DANGLING
         ):
-            return Flag("ends with a dangling word", shown)
+            return "ends with a dangling word"
         return None
