@@ -82,7 +82,7 @@ def shingles(tokens: list[str], size: int = 3) -> list[str]:
     tokens = tokens[:MAX_SHINGLED_TOKENS]
     if len(tokens) < size:
         return [" ".join(tokens)]
-    return [" ".join(tokens[i : i + size]) for i in range(len(tokens) - size + 1)]
+    return list(map(" ".join, ngrams(tokens, size)))
 
 
 def similar(a: set[Any], b: set[Any], threshold: float) -> bool:
@@ -141,7 +141,10 @@ class TextFeatures:
     @property
     def words(self) -> list[str]:
         if self._words is None:
-            self._words = _WORD.findall(self.lower)
+            if self._tokens is None:
+                self._words = _WORD.findall(self.lower)
+            else:  # the tokens that are not one non-word character: no second regex pass
+                self._words = [t for t in self._tokens if len(t) > 1 or t.isalnum() or t == "_"]
         return self._words
 
     @property
