@@ -20,6 +20,7 @@ Two metrics serve every preference expectation:
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -116,6 +117,9 @@ def cue_value(
     if not isinstance(source, str) or not source.strip():
         return None
     source_words = set(text_features(source).words)
+    # The outputs' words come from their tokens (shared with the length cue), not a second
+    # pass over the text (``TextFeatures.words``).
+    first.tokens, second.tokens  # noqa: B018
     return word_overlap(set(first.words), source_words) - word_overlap(
         set(second.words), source_words
     )
@@ -289,29 +293,47 @@ class Judgements(Metric):
         return JudgementState()
 
     def update(self, state: JudgementState, batch: Batch) -> JudgementState:
-        columns = batch.columns
-        source = CUE_SOURCES[self.cue] if self.cue else None
-        shared = partial(features, batch)
-        for i, (row, raw) in enumerate(zip(batch.rows, columns[self.role], strict=True)):
-            key = one_judgement(raw)
-            state.counts[key] += 1
-            add_example(state.examples.setdefault(key, []), (row, repr(raw)), EXAMPLES)
-            if self.cue is None:
-                continue
-            output1, output2 = columns["output1"][i], columns["output2"][i]
-            x = cue_value(
-                self.cue, output1, output2, columns[source][i] if source else None, shared
-            )
-            if x is None:
-                continue
-            state.cue.setdefault(key, CueSums()).add(x)
-            for largest, side in ((True, state.largest), (False, state.smallest)):
-                items = side.setdefault(key, [])
-                if _enters(items, x, row, largest):
-                    text = f"output1: {excerpt(output1, EXCERPT)} | output2: {excerpt(output2, EXCERPT)}"
-                    _keep(items, (x, row, text), largest)
+        raws = batch.columns[self.role]
+        keys = [one_judgement(raw) for raw in raws]
+        state.counts.update(keys)
+        for row, key, raw in zip(batch.rows, keys, raws, strict=True):
+            examples = state.examples.setdefault(key, [])
+            if len(examples) < EXAMPLES or row < examples[-1][0]:
+                add_example(examples, (row, repr(raw)), EXAMPLES)
+        if self.cue is not None:
+            self._add_cues(state, batch, keys)
         state.cap()
         return state
+
+    def _add_cues(self, state: JudgementState, batch: Batch, keys: list[Any]) -> None:
+        """Each row's cue into its judgement's sums; the batch's most extreme rows (per
+        judgement and side) offered to the kept extremes, excerpts made for those only."""
+        assert self.cue is not None
+        columns = batch.columns
+        source = CUE_SOURCES[self.cue]
+        sources = columns[source] if source else [None] * len(batch)
+        shared = partial(features, batch)
+        found: dict[Any, list[tuple[float, int, int]]] = {}
+        rows = zip(batch.rows, keys, columns["output1"], columns["output2"], sources, strict=True)
+        for i, (row, key, output1, output2, other) in enumerate(rows):
+            x = cue_value(self.cue, output1, output2, other, shared)
+            if x is not None:
+                found.setdefault(key, []).append((x, row, i))
+        for key, items in found.items():
+            sums = state.cue.setdefault(key, CueSums())
+            for x, _, _ in items:
+                sums.add(x)
+            for largest, side in ((True, state.largest), (False, state.smallest)):
+                kept = side.setdefault(key, [])
+                for x, row, i in heapq.nsmallest(
+                    EXAMPLES, items, key=lambda item: _rank(item[0], item[1], largest)
+                ):
+                    if _enters(kept, x, row, largest):
+                        text = (
+                            f"output1: {excerpt(columns['output1'][i], EXCERPT)} | "
+                            f"output2: {excerpt(columns['output2'][i], EXCERPT)}"
+                        )
+                        _keep(kept, (x, row, text), largest)
 
     def merge(self, a: JudgementState, b: JudgementState) -> JudgementState:
         out = JudgementState(a.counts + b.counts, merge_examples(a.examples, b.examples, EXAMPLES))
