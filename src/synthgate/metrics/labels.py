@@ -15,6 +15,7 @@ import math
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, ClassVar
 
 from synthgate.batch import Batch
@@ -62,6 +63,15 @@ class InvalidLabelCheck(RowCheck):
             for i, label in enumerate(labels)
             if invalid_label(label, self.allowed)
         ]
+
+
+def _add_examples(examples: dict[Any, list[int]], rows: list[int], keys: list[Any]) -> None:
+    """Each key's earliest ``EXAMPLES_PER_VALUE`` rows (``add_example``), skipping the rows
+    that come too late to be kept."""
+    for row, key in zip(rows, keys, strict=True):
+        kept = examples.setdefault(key, [])
+        if len(kept) < EXAMPLES_PER_VALUE or row < kept[-1]:
+            add_example(kept, row, EXAMPLES_PER_VALUE)
 
 
 def drop_capped(counts: Counter[Any], examples: dict[Any, list[int]]) -> tuple[int, list[int]]:
@@ -143,11 +153,14 @@ class LabelDistribution(Metric):
         return LabelCountsState()
 
     def update(self, state: LabelCountsState, batch: Batch) -> LabelCountsState:
+        rows, labels = [], []
         for row, value in zip(batch.rows, batch.columns[self.role], strict=True):
-            state.items += 1
             for label in as_list(value):
-                state.counts[label] += 1
-                add_example(state.examples.setdefault(label, []), row, EXAMPLES_PER_VALUE)
+                rows.append(row)
+                labels.append(label)
+        state.items += len(batch)
+        state.counts.update(labels)
+        _add_examples(state.examples, rows, labels)
         state.cap()
         return state
 
@@ -175,12 +188,15 @@ def signature(value: Any) -> Signature:
 
 
 def batch_signature(batch: Batch, value: Any) -> Signature:
-    """``signature(value)`` computed once per value of a batch (and its group sub-batches),
-    whichever metrics ask: cached by the value object's identity, alive as long as the batch."""
-    cache: dict[int, Signature] = batch.cache.setdefault("signature", {})
-    found = cache.get(id(value))
+    """``signature(value)`` computed once per distinct value of a batch (and its group
+    sub-batches), whichever metrics ask: cached by the labels and their types (labels are
+    normalized scalars, ``roles.normalize_label``), alive as long as the batch."""
+    cache: dict[Any, Signature] = batch.cache.setdefault("signature", {})
+    labels = as_list(value)
+    key = (*labels, *map(type, labels))
+    found = cache.get(key)
     if found is None:
-        found = cache[id(value)] = signature(value)
+        found = cache[key] = signature(value)
     return found
 
 
@@ -266,11 +282,12 @@ class ItemLabelSets(Metric):
         return ItemSetsState()
 
     def update(self, state: ItemSetsState, batch: Batch) -> ItemSetsState:
-        columns = [batch.columns[role] for role in self.roles]
-        for row, *values in zip(batch.rows, *columns, strict=True):
-            key = tuple(batch_signature(batch, value) for value in values)
-            state.counts[key] += 1
-            add_example(state.examples.setdefault(key, []), row, EXAMPLES_PER_VALUE)
+        signatures = [
+            list(map(partial(batch_signature, batch), batch.columns[role])) for role in self.roles
+        ]
+        keys = list(zip(*signatures, strict=True))
+        state.counts.update(keys)
+        _add_examples(state.examples, batch.rows, keys)
         state.overflow += drop_capped(state.counts, state.examples)[0]
         return state
 
@@ -325,10 +342,13 @@ class LabelPairs(Metric):
 
     def update(self, state: PairCountsState, batch: Batch) -> PairCountsState:
         data, reference = batch.columns[self.role], batch.columns[self.reference_role]
+        rows, pairs = [], []
         for row, value, ref in zip(batch.rows, data, reference, strict=True):
             for pair in zip(as_list(ref), as_list(value), strict=False):
-                state.counts[pair] += 1
-                add_example(state.examples.setdefault(pair, []), row, EXAMPLES_PER_VALUE)
+                rows.append(row)
+                pairs.append(pair)
+        state.counts.update(pairs)
+        _add_examples(state.examples, rows, pairs)
         state.overflow += drop_capped(state.counts, state.examples)[0]
         return state
 
