@@ -197,6 +197,11 @@ a form field ("Age:")."""
 _BRACKETS = (("(", ")"), ("[", "]"), ("{", "}"))
 
 
+def _has_words(text: str, count: int) -> bool:
+    """Whether ``text`` holds at least ``count`` words (read no further than the last needed)."""
+    return len(list(islice(_WORD.finditer(text), count))) == count
+
+
 @row_check
 @dataclass(frozen=True)
 class TruncationCheck(RowCheck):
@@ -221,13 +226,13 @@ class TruncationCheck(RowCheck):
         last = text[-1]
         if last in ",([":
             return f"ends with {last!r}"
-        if last == ":" and len(_WORD.findall(text.rsplit("\n", 1)[-1])) >= MIN_WORDS_BEFORE_COLON:
+        if last == ":" and _has_words(text.rsplit("\n", 1)[-1], MIN_WORDS_BEFORE_COLON):
             return "ends with ':'"
         word = _LAST_WORD.search(text[-40:])
         if (
             word
             and word.group(1).lower() in DANGLING_WORDS
-            and len(_WORD.findall(text)) >= MIN_WORDS_FOR_DANGLING
+            and _has_words(text, MIN_WORDS_FOR_DANGLING)
         ):
             return "ends with a dangling word"
         return None

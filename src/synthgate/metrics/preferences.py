@@ -117,9 +117,6 @@ def cue_value(
     if not isinstance(source, str) or not source.strip():
         return None
     source_words = set(text_features(source).words)
-    # The outputs' words come from their tokens (shared with the length cue), not a second
-    # pass over the text (``TextFeatures.words``).
-    first.tokens, second.tokens  # noqa: B018
     return word_overlap(set(first.words), source_words) - word_overlap(
         set(second.words), source_words
     )

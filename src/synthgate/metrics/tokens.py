@@ -20,7 +20,6 @@ _INFIX = re.compile(r"(?<=[^\W_])([-–—:<>=/])(?=[^\W\d_])")
 """A hyphen, slash or colon between a letter or digit and a letter ("5-time", "CI/CD") is its
 own token (spaCy's infix rule); a URL stays whole."""
 _URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|www\.)", re.IGNORECASE)
-_WORD = re.compile(r"\w+")
 _SPACE = re.compile(r"\s+")
 EXCERPT = 160
 """Characters of a text shown in an example."""
@@ -140,11 +139,8 @@ class TextFeatures:
 
     @property
     def words(self) -> list[str]:
-        if self._words is None:
-            if self._tokens is None:
-                self._words = _WORD.findall(self.lower)
-            else:  # the tokens that are not one non-word character: no second regex pass
-                self._words = [t for t in self._tokens if len(t) > 1 or t.isalnum() or t == "_"]
+        if self._words is None:  # the tokens but single non-word characters: no second pass
+            self._words = [t for t in self.tokens if len(t) > 1 or t.isalnum() or t == "_"]
         return self._words
 
     @property
