@@ -33,6 +33,7 @@ import shutil
 import stat
 import sys
 import tempfile
+from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,9 +75,12 @@ class Chunk:
 
 @dataclass
 class Unreadable:
-    """Rows that could not be validated, with the reason for each (the first 1000 listed)."""
+    """Rows that could not be validated, with the reason for each (the first 1000 listed).
 
-    rows: list[int] = field(default_factory=list)
+    Every row number is kept (the result lists them), as 8-byte integers: a file of 10M rows
+    that are all unreadable holds 80 MB here, not the 360 MB of a list of Python ints."""
+
+    rows: array[int] = field(default_factory=lambda: array("q"))
     reasons: list[tuple[int, str]] = field(default_factory=list)
 
     def add(self, errors: list[tuple[int, str]]) -> None:
