@@ -5,12 +5,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint browser bench bench-split bench-pandas clean fuzz
+.PHONY: demo test lint browser java bench bench-split bench-pandas clean fuzz
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet --quiet -e '.[dev,gx]'
+	$(BIN)/python -m pip install --quiet --quiet -e '.[dev,gx,spark]'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -25,7 +25,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests bench fuzz
 	$(BIN)/mypy
 
-test: lint browser
+test: lint browser java
 	$(BIN)/pytest -q
 
 # The HTML report's test renders it in headless Chromium (Debian's package; CI runs as root).
@@ -34,6 +34,13 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "make: chromium is missing (apt-get install chromium as root); its test will skip"; fi; }
+
+# The Spark engine's tests need Java 17 (Debian's package; CI runs as root); else they skip.
+java:
+	@command -v java >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
+	  else echo "make: java is missing (apt-get install openjdk-17-jre-headless as root); the Spark tests will skip"; fi; }
 
 # Coverage-guided fuzzing of the loaders and the suite parser (not part of `make test`).
 # FUZZ_SECONDS=600 make fuzz; findings land in .fuzz/ (crash-*, timeout-*, oom-*).

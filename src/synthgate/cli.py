@@ -20,16 +20,17 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TimeRemainingColumn
 
 from synthgate import scorers
+from synthgate.engine import engine_for
 from synthgate.errors import SynthgateError
 from synthgate.expectations import REGISTRY
 from synthgate.infer import infer_suite
-from synthgate.loaders import Dataset
 from synthgate.output import check_outputs, write_atomic
 from synthgate.report.console import print_result, safe, write_lines
 from synthgate.report.format import plain
 from synthgate.report.summary import github_annotations, write_markdown
 from synthgate.roles import PAIR_ORDERS, Codings, parse_label_list, parse_mapping
 from synthgate.runner import validate
+from synthgate.spark import SparkEngine
 from synthgate.suite import builtin_suites, load_suite
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -121,6 +122,18 @@ def _parser() -> argparse.ArgumentParser:
         default=1,
         metavar="N",
         help="compute metrics in N processes (partitions merged; the same result; default 1)",
+    )
+    run.add_argument(
+        "--engine",
+        choices=("local", "spark"),
+        default="local",
+        help="compute metrics in this process (local, the default; --workers N for N "
+        "processes) or with Spark (pip install 'synthgate[spark]'; the same result)",
+    )
+    run.add_argument(
+        "--spark-master",
+        metavar="URL",
+        help="the Spark master for --engine spark (default local[*], or spark-submit's)",
     )
     run.add_argument(
         "--detoxify-checkpoint",
@@ -253,11 +266,16 @@ def _validate(args: argparse.Namespace, console: Console) -> int:
         },
         [args.data, args.reference],
     )
+    if args.engine == "spark" and args.workers != 1:
+        raise SynthgateError("--workers is for the local engine; Spark runs on its master's cores")
+    if args.spark_master and args.engine != "spark":
+        raise SynthgateError("--spark-master goes with --engine spark")
+    engine = SparkEngine(args.spark_master) if args.engine == "spark" else engine_for(args.workers)
     codings = _codings(args)
     mapping = parse_mapping(args.map)
     suite = args.suite
     if suite is None:
-        inference = infer_suite(Dataset(args.data).columns, args.data)
+        inference = infer_suite(engine.open(args.data).columns, args.data)
         suite, mapping = inference.suite, {**inference.mapping, **mapping}
         print(f"synthgate: {plain(inference.describe())}", file=sys.stderr)
     if args.gx:
@@ -285,7 +303,7 @@ def _validate(args: argparse.Namespace, console: Console) -> int:
             codings=codings,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
             max_unreadable=args.max_unreadable,
-            workers=args.workers,
+            engine=engine,
         )
     counts = None
     if args.clean:

@@ -201,6 +201,10 @@ def _batches(source: Dataset, plan: MetricPlan, progress: Progress | None) -> It
 class Engine(ABC):
     """Computes a plan's finalized metric values per scope over a source."""
 
+    def open(self, data: Any) -> Dataset:
+        """What ``run`` reads: ``data`` (a path or a DataFrame) as a ``Dataset``."""
+        return data if isinstance(data, Dataset) else Dataset(data)
+
     @abstractmethod
     def run(self, plan: MetricPlan, source: Dataset, progress: Progress | None = None) -> Values:
         """Read ``source`` (its ``rows_read`` and ``unreadable`` are filled) and return the
@@ -318,9 +322,13 @@ def _collect(
         add(running.pop(future), future.result())
 
 
-def engine_for(workers: int = 1) -> Engine:
+def engine_for(workers: int = 1, data: Any = None) -> Engine:
     """The local single pass, or with ``workers`` > 1 a partitioned engine using that many
-    processes (one partition each)."""
+    processes (one partition each); the Spark engine when ``data`` is a Spark DataFrame."""
     if workers < 1:
         raise InputError(f"--workers must be at least 1, not {workers}")
+    from synthgate import spark  # imports pyspark only when it runs
+
+    if spark.is_spark_frame(data):
+        return spark.SparkEngine()
     return LocalEngine() if workers == 1 else PartitionedEngine(workers, workers)

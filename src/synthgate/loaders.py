@@ -34,10 +34,10 @@ import stat
 import sys
 import tempfile
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -148,37 +148,52 @@ def _jsonl_records(
 ) -> Iterator[tuple[int, dict[str, Any] | str, int]]:
     """(line number, object or error reason, bytes read) for every non-blank line."""
     with _open_bytes(path, compression) as (handle, tell):
-        for number, raw in enumerate(_lines(handle), start=1):
-            if isinstance(raw, int):
-                yield number, _too_long(raw), tell()
-                continue
-            if number == 1 and raw.startswith(_BOM):
-                raw = raw[len(_BOM) :]
-            if not raw.strip():
-                continue
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError as error:
-                yield number, f"bytes that are not UTF-8 at position {error.start}", tell()
-                continue
-            try:
-                record = _DECODER.decode(text)
-            except json.JSONDecodeError as error:
-                truncated = not raw.endswith(b"\n")
-                what = (
-                    "truncated JSON (last line)"
-                    if truncated
-                    else f"broken JSON ({error.msg} column {error.colno})"
-                )
-                yield number, what, tell()
-                continue
-            except RecursionError:
-                yield number, "JSON nested too deeply", tell()
-                continue
-            if not isinstance(record, dict):
-                yield number, f"a JSON {type(record).__name__}, expected an object", tell()
-                continue
-            yield number, record, tell()
+        yield from jsonl_records(_lines(handle), tell=tell)
+
+
+def blank_line(raw: bytes) -> bool:
+    """Whether a line of JSON Lines is blank (only ASCII whitespace): no record."""
+    return not raw.strip()
+
+
+def jsonl_records(
+    lines: Iterable[bytes | int], first: int = 1, tell: Callable[[], int] = lambda: 0
+) -> Iterator[tuple[int, dict[str, Any] | str, int]]:
+    """(line number, object or error reason, ``tell()``) for every non-blank line of ``lines``
+    (each line's bytes with its end of line, or the length of a line read past), numbered
+    from ``first``: the JSON Lines format wherever the lines come from (a file, a Spark
+    partition)."""
+    for number, raw in enumerate(lines, start=first):
+        if isinstance(raw, int):
+            yield number, _too_long(raw), tell()
+            continue
+        if number == 1 and raw.startswith(_BOM):
+            raw = raw[len(_BOM) :]
+        if blank_line(raw):
+            continue
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            yield number, f"bytes that are not UTF-8 at position {error.start}", tell()
+            continue
+        try:
+            record = _DECODER.decode(text)
+        except json.JSONDecodeError as error:
+            truncated = not raw.endswith(b"\n")
+            what = (
+                "truncated JSON (last line)"
+                if truncated
+                else f"broken JSON ({error.msg} column {error.colno})"
+            )
+            yield number, what, tell()
+            continue
+        except RecursionError:
+            yield number, "JSON nested too deeply", tell()
+            continue
+        if not isinstance(record, dict):
+            yield number, f"a JSON {type(record).__name__}, expected an object", tell()
+            continue
+        yield number, record, tell()
 
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
@@ -257,11 +272,15 @@ def _json_array_records(
                 return
 
 
-def _chunks_from_records(
-    records: Iterator[tuple[int, dict[str, Any] | str, int]], columns: list[str], size: int
+def chunks_from_records(
+    records: Iterator[tuple[int, dict[str, Any] | str, int]],
+    columns: list[str],
+    size: int,
+    first_id: int = 0,
 ) -> Iterator[Chunk]:
+    """Chunks of ``size`` readable records; the records are identified from ``first_id`` on."""
     chunk = Chunk([], {c: [] for c in columns})
-    for index, (number, record, position) in enumerate(records):
+    for index, (number, record, position) in enumerate(records, start=first_id):
         if isinstance(record, str):
             chunk.errors.append((number, record))
         else:
@@ -377,8 +396,10 @@ def parquet_file(path: Path) -> pq.ParquetFile:
     return pq.ParquetFile(path, pre_buffer=False, buffer_size=PARQUET_BUFFER)
 
 
-def _arrow_chunks(batches: Iterator[pa.RecordBatch], columns: list[str]) -> Iterator[Chunk]:
-    first = 1
+def arrow_chunks(
+    batches: Iterable[pa.RecordBatch], columns: list[str], first: int = 1
+) -> Iterator[Chunk]:
+    """Chunks of Arrow record batches, their rows numbered from ``first`` (1-based positions)."""
     for record_batch in batches:
         rows = list(range(first, first + record_batch.num_rows))
         first += record_batch.num_rows
@@ -584,15 +605,7 @@ class Dataset:
                 raise InputError(f"{self.name}: no header line")
             return list(header)
         records = _json_array_records if self.format == "json" else _jsonl_records
-        columns: dict[str, None] = {}
-        for count, (_, record, _) in enumerate(records(self.path, self.compression)):
-            if isinstance(record, dict):
-                columns.update(dict.fromkeys(record))
-            if count >= 1000:
-                break
-        if not columns:
-            raise InputError(f"{self.path}: no readable JSON object in the first lines")
-        return list(columns)
+        return record_columns(records(self.path, self.compression), self.name)
 
     def require(self, columns: dict[str, str]) -> None:
         """Fail with a one-line error naming what exists when a mapped column is missing."""
@@ -611,11 +624,11 @@ class Dataset:
         readers = {"jsonl": _jsonl_records, "csv": _csv_records, "json": _json_array_records}
         if self.format in readers:
             records = readers[self.format](self.path, self.compression)
-            return _chunks_from_records(records, columns, size)
+            return chunks_from_records(records, columns, size)
         if self.format == "parquet":
             batches = parquet_file(self.path).iter_batches(batch_size=size, columns=columns)
-            return _arrow_chunks(batches, columns)
-        return _arrow_chunks(_stream_batches(self._files, size), columns)
+            return arrow_chunks(batches, columns)
+        return arrow_chunks(_stream_batches(self._files, size), columns)
 
     def batches(self, columns: dict[str, str]) -> Iterator[tuple[Batch, int]]:
         """Checked batches of the mapped roles, with progress (bytes or rows read so far)."""
@@ -629,28 +642,52 @@ class Dataset:
         self.require(columns)
         self.rows_read = 0
         self.unreadable = Unreadable()
-        wanted = list(dict.fromkeys(columns.values()))
-        chunks = self._chunks(wanted)
-        if "dialogue_id" in columns:
-            chunks = assemble_dialogues(chunks, columns)
-            columns = {
-                r: c for r, c in columns.items() if r not in ("dialogue_id", "speaker", "text")
-            }
-            columns["turns"] = "turns"
-        for chunk in self._guarded(chunks):
-            batch, errors = build_batch(chunk.rows, chunk.data, columns, chunk.ids)
-            errors = sorted(chunk.errors + errors)
+        chunks = self._chunks(list(dict.fromkeys(columns.values())))
+        for batch, errors, chunk in self._guarded(checked_batches(chunks, columns)):
             self.unreadable.add(errors)
             self.rows_read += len(chunk.rows) + len(chunk.errors)
             yield batch, errors, chunk.progress
 
-    def _guarded(self, chunks: Iterator[Chunk]) -> Iterator[Chunk]:
-        """The chunks; a read error midway (a corrupt page, a broken compressed stream) is an
+    def _guarded(self, items: Iterator[T]) -> Iterator[T]:
+        """The items; a read error midway (a corrupt page, a broken compressed stream) is an
         input error naming the file."""
         try:
-            yield from chunks
+            yield from items
         except (OSError, EOFError, pa.ArrowException) as error:
             raise InputError(f"{self.name}: cannot read as {self.format}: {error}") from None
+
+
+T = TypeVar("T")
+
+
+def record_columns(
+    records: Iterable[tuple[int, dict[str, Any] | str, int]], name: str
+) -> list[str]:
+    """The keys of the readable objects among the first 1000 records, in order of appearance."""
+    columns: dict[str, None] = {}
+    for count, (_, record, _) in enumerate(records):
+        if isinstance(record, dict):
+            columns.update(dict.fromkeys(record))
+        if count >= 1000:
+            break
+    if not columns:
+        raise InputError(f"{name}: no readable JSON object in the first lines")
+    return list(columns)
+
+
+def checked_batches(
+    chunks: Iterator[Chunk], columns: dict[str, str]
+) -> Iterator[tuple[Batch, list[tuple[int, str]], Chunk]]:
+    """Each chunk's values checked against their roles (``batch.build_batch``): the batch (maybe
+    empty), the ``(row, reason)`` of its unreadable rows, and the chunk (long-format dialogues
+    assembled first, ``assemble_dialogues``)."""
+    if "dialogue_id" in columns:
+        chunks = assemble_dialogues(chunks, columns)
+        columns = {r: c for r, c in columns.items() if r not in ("dialogue_id", "speaker", "text")}
+        columns["turns"] = "turns"
+    for chunk in chunks:
+        batch, errors = build_batch(chunk.rows, chunk.data, columns, chunk.ids)
+        yield batch, sorted(chunk.errors + errors), chunk
 
 
 def assemble_dialogues(chunks: Iterator[Chunk], columns: dict[str, str]) -> Iterator[Chunk]:

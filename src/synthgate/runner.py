@@ -179,21 +179,23 @@ def validate(
     workers: int = 1,
     engine: Engine | None = None,
 ) -> ValidationResult:
-    """Validate ``data`` (a path or a DataFrame) against ``suite`` (a name, path or Suite).
+    """Validate ``data`` (a path, a pandas or Spark DataFrame) against ``suite`` (a name, path
+    or Suite).
 
     ``mapping`` maps roles to columns (``{"label": "model_labels"}``); ``reference`` is a human
     dataset measured the same way (``reference_mapping`` when its columns differ). The share of
     unreadable rows is judged too: above ``max_unreadable`` the run fails. Metrics run in one
     pass, or with ``workers`` > 1 in that many processes (``engine.PartitionedEngine``; the
-    result is the same); ``engine`` picks any other engine.
+    result is the same); ``engine`` picks any other engine (a Spark DataFrame gets
+    ``spark.SparkEngine``).
     """
-    engine = engine or engine_for(workers)
+    engine = engine or engine_for(workers, data)
     suite = suite if isinstance(suite, Suite) else load_suite(suite)
-    dataset = data if isinstance(data, Dataset) else Dataset(data)
+    dataset = engine.open(data)
     columns = resolve_columns(suite, dataset, mapping)
     ref_dataset, ref_columns = None, {}
     if reference is not None:
-        ref_dataset = reference if isinstance(reference, Dataset) else Dataset(reference)
+        ref_dataset = engine.open(reference)
         ref_columns = reference_columns(columns, reference_mapping, ref_dataset)
     reference_available = available_roles(ref_columns) if ref_dataset is not None else None
     plan = Plan(list(suite.entries), available_roles(columns), reference_available)
