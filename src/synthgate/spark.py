@@ -37,7 +37,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from synthgate.engine import Engine, MetricPlan, Progress, States, Values, fold
+from synthgate.engine import Engine, MetricPlan, Progress, States, Values, fold, two_passes
 from synthgate.errors import InputError, SynthgateError
 from synthgate.loaders import (
     BATCH_SIZE,
@@ -229,6 +229,8 @@ class _Fold:
     format: str
     offsets: dict[int, tuple[int, int]]
     """Partition -> (rows before it, records before it); lines and records for JSON Lines."""
+    second: States | None
+    """The empty states of the second pass, when this is one."""
 
     def __call__(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         from pyspark import TaskContext
@@ -244,9 +246,9 @@ class _Fold:
             chunks = chunks_from_records(records, wanted, BATCH_SIZE, first_id=ids)
         else:
             chunks = arrow_chunks(batches, wanted, first=rows + 1)
-        part = _Part(States(self.plan.metrics, self.plan.group_role))
+        part = _Part(fold(self.plan, [], self.second))
         try:
-            part.states = fold(self.plan, self._read(chunks, part))
+            part.states = fold(self.plan, self._read(chunks, part), self.second)
         except SynthgateError as error:
             part.error = str(error)
         yield pa.RecordBatch.from_pydict({"part": [pickle.dumps(part)]})
@@ -287,16 +289,21 @@ class SparkEngine(Engine):
             )
         data = SparkData.reopen(source, session(self.master))
         source.require(plan.columns)
-        part = self._pass(plan, data)
-        if part.error:
-            raise InputError(part.error)
-        source.rows_read = part.rows_read
-        source.unreadable = Unreadable()
-        source.unreadable.add(sorted(part.unreadable))
-        return part.states.values()
 
-    def _pass(self, plan: MetricPlan, data: SparkData) -> _Part:
-        """One pass over the data: row counts per partition, then the folded partitions."""
+        def one_pass(second: States | None) -> States:
+            part = self._pass(plan, data, second)
+            if part.error:
+                raise InputError(part.error)
+            source.rows_read = part.rows_read
+            source.unreadable = Unreadable()
+            source.unreadable.add(sorted(part.unreadable))
+            return part.states
+
+        return two_passes(one_pass)
+
+    def _pass(self, plan: MetricPlan, data: SparkData, second: States | None) -> _Part:
+        """One pass over the data (from ``second``'s empty states when it is the second pass,
+        ``engine.two_passes``): row counts per partition, then the folded partitions."""
         from pyspark.errors import PySparkException, PythonException
 
         frame = data.spark_frame
@@ -310,9 +317,9 @@ class SparkEngine(Engine):
                 for p, n, r in sorted(counts):
                     offsets[p] = (rows, ids)
                     rows, ids = rows + n, ids + r
-                task = _Fold(plan, data.format, offsets)
+                task = _Fold(plan, data.format, offsets, second)
                 parts = frame.mapInArrow(task, "part binary").rdd.map(_unpickle)
-                empty = _Part(States(plan.metrics, plan.group_role))
+                empty = _Part(fold(plan, [], second))
                 return parts.treeAggregate(empty, _Part.merge, _Part.merge)
             except PythonException:
                 raise  # a bug in a task, not bad input
