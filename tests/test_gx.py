@@ -150,8 +150,10 @@ def test_an_exported_suite_validates_in_a_new_process_as_the_cli_does(
     if with_reference:  # the reference's values travel in the suite: the file is not needed
         row, text = decode(embedded[0]["values"]["sample"])[0]
         assert isinstance(row, int) and isinstance(text, str)
+    script = tmp_path / "reload.py"  # a file: pyspark's connect module, which GX imports when
+    script.write_text(RELOAD)  # pyspark is installed, exits a `python -c` process (doctests?)
     run = subprocess.run(
-        [sys.executable, "-c", RELOAD, str(gx_dir), "instructions", str(data)],
+        [sys.executable, str(script), str(gx_dir), "instructions", str(data)],
         capture_output=True,
         text=True,
         check=True,

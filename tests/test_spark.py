@@ -8,6 +8,7 @@ cut even these small files into several partitions, so the merges and row ids ar
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -22,8 +23,11 @@ import pytest
 
 from synthgate import Codings, validate
 from synthgate.cli import main
-from synthgate.engine import LocalEngine
+from synthgate.engine import LocalEngine, MetricPlan, States
 from synthgate.errors import InputError
+from synthgate.loaders import Dataset
+from synthgate.metrics import duplicates
+from synthgate.metrics.duplicates import NearDuplicates
 
 pytest.importorskip("pyspark", reason="pyspark is missing (pip install 'synthgate[spark]')")
 
@@ -46,6 +50,16 @@ def spark() -> Iterator[Any]:
     spark = session("local[2]", config)
     yield spark
     spark.stop()
+
+
+@contextlib.contextmanager
+def _splits(spark: Any, size: str) -> Iterator[None]:
+    """Spark's input splits of ``size`` for a while."""
+    spark.conf.set("spark.sql.files.maxPartitionBytes", size)
+    try:
+        yield
+    finally:
+        spark.conf.set("spark.sql.files.maxPartitionBytes", SPLIT)
 
 
 def _head(path: Path, rows: int, tmp_path: Path) -> Path:
@@ -135,12 +149,8 @@ def test_unreadable_rows_are_counted_and_named_as_locally(spark: Any, tmp_path: 
     lines[23] = b"  \r"
     path = tmp_path / "mixed.jsonl"
     path.write_bytes(b"\xef\xbb\xbf" + b"\r\n".join(lines) + b"\n")
-    # one split: each split starting inside the 8 MiB line would read to its end
-    spark.conf.set("spark.sql.files.maxPartitionBytes", "64m")
-    try:
+    with _splits(spark, "64m"):  # each split starting inside the 8 MiB line reads to its end
         local, distributed = _both(str(path), "instructions", max_unreadable=0.5)
-    finally:
-        spark.conf.set("spark.sql.files.maxPartitionBytes", SPLIT)
     assert local["dataset"]["rows_unreadable"] == 5
     assert distributed == local
 
@@ -198,3 +208,42 @@ def test_without_pyspark_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "pyspark.sql", None)
     with pytest.raises(InputError, match=r"synthgate\[spark\]"):
         session()
+
+
+def test_near_duplicates_beyond_the_held_texts_take_a_second_pass(
+    spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """More texts than ``duplicates.MAX_HELD`` over several partitions: the merged states keep
+    only their probe pool and Spark reads the data again (``engine.two_passes``); the value is
+    still the single pass's."""
+    words = [
+        "alpha",
+        "beta",
+        "gamma",
+        "delta",
+        "epsilon",
+        "zeta",
+        "eta",
+        "theta",
+        "iota",
+        "kappa",
+        "lambda",
+        "mu",
+    ]
+    texts = [
+        " ".join(words[(i + k * (i // 12)) % len(words)] for k in range(8)) + f" number {i // 3}"
+        for i in range(duplicates.MAX_HELD + 600)
+    ]
+    path = tmp_path / "texts.parquet"
+    pd.DataFrame({"text": texts}).to_parquet(path, row_group_size=2000)
+    plan = MetricPlan(frozenset({NearDuplicates("text")}), {"text": "text"})
+    passes: list[Any] = []
+    second_pass = States.second_pass
+    monkeypatch.setattr(
+        States, "second_pass", lambda self: passes.append(second_pass(self)) or passes[-1]
+    )
+    local = LocalEngine().run(plan, Dataset(path))
+    assert passes == [None]
+    with _splits(spark, "8k"):  # a partition per row group
+        assert SparkEngine().run(plan, Dataset(path)) == local
+    assert passes[1] is not None

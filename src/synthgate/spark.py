@@ -25,6 +25,7 @@ under ``spark-submit``; a local master runs the workers with this Python.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import shutil
@@ -289,9 +290,20 @@ class SparkEngine(Engine):
             )
         data = SparkData.reopen(source, session(self.master))
         source.require(plan.columns)
+        frame = data.spark_frame
+        if data.format != "jsonl":
+            frame = frame.select(*dict.fromkeys(plan.columns.values()))
+        with _spark_errors(data.name):
+            offsets = _offsets(frame.mapInArrow(_Count(data.format), "p long, n long, r long"))
 
         def one_pass(second: States | None) -> States:
-            part = self._pass(plan, data, second)
+            """Every partition folded (from ``second``'s empty states in a second pass) and
+            the partial states merged."""
+            task = _Fold(plan, data.format, offsets, second)
+            with _spark_errors(data.name):
+                parts = frame.mapInArrow(task, "part binary").rdd.map(_unpickle)
+                empty = _Part(fold(plan, [], second))
+                part = parts.treeAggregate(empty, _Part.merge, _Part.merge)
             if part.error:
                 raise InputError(part.error)
             source.rows_read = part.rows_read
@@ -301,30 +313,31 @@ class SparkEngine(Engine):
 
         return two_passes(one_pass)
 
-    def _pass(self, plan: MetricPlan, data: SparkData, second: States | None) -> _Part:
-        """One pass over the data (from ``second``'s empty states when it is the second pass,
-        ``engine.two_passes``): row counts per partition, then the folded partitions."""
-        from pyspark.errors import PySparkException, PythonException
 
-        frame = data.spark_frame
-        with warnings.catch_warnings():  # pyspark warns about pandas versions it has not tried
-            warnings.simplefilter("ignore", FutureWarning)
-            try:
-                if data.format != "jsonl":
-                    frame = frame.select(*dict.fromkeys(plan.columns.values()))
-                counts = frame.mapInArrow(_Count(data.format), "p long, n long, r long").collect()
-                offsets, rows, ids = {}, 0, 0
-                for p, n, r in sorted(counts):
-                    offsets[p] = (rows, ids)
-                    rows, ids = rows + n, ids + r
-                task = _Fold(plan, data.format, offsets, second)
-                parts = frame.mapInArrow(task, "part binary").rdd.map(_unpickle)
-                empty = _Part(fold(plan, [], second))
-                return parts.treeAggregate(empty, _Part.merge, _Part.merge)
-            except PythonException:
-                raise  # a bug in a task, not bad input
-            except PySparkException as error:
-                raise InputError(f"{data.name}: Spark failed: {_first_line(error)}") from None
+def _offsets(counts: Any) -> dict[int, tuple[int, int]]:
+    """Partition -> (rows, records) of the partitions before it, from ``_Count``'s frame."""
+    offsets, rows, records = {}, 0, 0
+    for partition, n, r in sorted(counts.collect()):
+        offsets[partition] = (rows, records)
+        rows, records = rows + n, records + r
+    return offsets
+
+
+@contextlib.contextmanager
+def _spark_errors(name: str) -> Iterator[None]:
+    """Spark's failures to read (a corrupt file, a lost executor) as one-line input errors;
+    an exception in synthgate's own code in a task stays what it is (a bug). pyspark warns
+    about pandas versions it has not tried: not the user's concern."""
+    from pyspark.errors import PySparkException, PythonException
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        try:
+            yield
+        except PythonException:
+            raise
+        except PySparkException as error:
+            raise InputError(f"{name}: Spark failed: {_first_line(error)}") from None
 
 
 def _unpickle(row: Any) -> _Part:
