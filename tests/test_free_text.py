@@ -16,10 +16,10 @@ import synthgate
 from synthgate.batch import Batch
 from synthgate.comparisons import ALPHA, compare
 from synthgate.errors import SuiteError
-from synthgate.metrics.readability import READABILITY_SCALES, readability
+from synthgate.metrics.readability import FORMULAS, READABILITY_SCALES, readability, text_counts
 from synthgate.metrics.repetition import GopherRepetition, gopher_repetition
 from synthgate.metrics.rows import RowValues
-from synthgate.metrics.tokens import document_tokens
+from synthgate.metrics.tokens import TextFeatures, document_tokens
 from synthgate.observation import Observation
 from synthgate.suite import parse_suite
 
@@ -144,6 +144,19 @@ def test_readability_is_clipped_to_the_scale_and_undefined_for_short_texts() -> 
     assert readability("Yes, it is.", "flesch_reading_ease") is None
 
 
+def test_a_dialogue_reads_as_one_text_of_all_its_turns() -> None:
+    """A conversation's readability sums its turns' words, sentences and syllables; turns are
+    too short for readability one by one (fewer than MIN_WORDS words each)."""
+    turns = ["I would like a table for two.", "Sure. What time?", "Seven tonight, please."]
+    dialogue = [(speaker, TextFeatures(text)) for speaker, text in zip("abc", turns, strict=True)]
+    assert all(readability(text, "flesch_reading_ease") is None for text in turns)
+    words, sentences, syllables = map(sum, zip(*map(text_counts, turns), strict=True))
+    assert sentences == 3  # each turn one at least ("Sure." alone would not count)
+    expected = FORMULAS["flesch_reading_ease"](words / sentences, syllables / words)
+    assert readability(dialogue, "flesch_reading_ease") == pytest.approx(expected)
+    assert readability(dialogue[:1], "flesch_reading_ease") is None  # 7 words in all
+
+
 def test_readability_runs_offline_and_never_calls_nltk_download(tmp_path: Path) -> None:
     script = textwrap.dedent(
         f"""
@@ -156,7 +169,7 @@ def test_readability_runs_offline_and_never_calls_nltk_download(tmp_path: Path) 
         socket.socket.connect = refuse
         socket.create_connection = refuse
         nltk.download = refuse
-        from synthgate.metrics.readability import READABILITY_SCALES, readability
+        from synthgate.metrics.readability import FORMULAS, READABILITY_SCALES, readability, text_counts
         print(readability({PLAIN!r}, "flesch_reading_ease"))
         """
     )

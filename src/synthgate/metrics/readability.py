@@ -144,11 +144,18 @@ def text_counts(text: str) -> tuple[int, int, int]:
 
 def readability(text: Any, formula: str) -> float | None:
     """``formula`` of ``text`` (or of its ``TextFeatures``) clipped to its scale; None for
-    texts under ``MIN_WORDS`` words."""
-    found = as_features(text)
-    if found is None or len(found.words) < MIN_WORDS:
+    texts under ``MIN_WORDS`` words. A dialogue (its turns as ``(speaker, TextFeatures)``) is
+    read as one text: its turns' words, sentences and syllables summed, each turn at least
+    one sentence."""
+    if isinstance(text, list):
+        turns = [found for _, turn in text if (found := as_features(turn))]
+    else:
+        turns = [found] if (found := as_features(text)) else []
+    if sum(len(turn.words) for turn in turns) < MIN_WORDS:
         return None
-    words, sentences, syllables = text_counts(found.text)
+    words, sentences, syllables = map(
+        sum, zip(*map(text_counts, (turn.text for turn in turns)), strict=True)
+    )
     per_sentence = words / sentences if sentences else 0.0
     per_word = syllables / words if words else 0.0
     value = FORMULAS[formula](per_sentence, per_word) if per_sentence and per_word else 0.0
