@@ -373,6 +373,7 @@ def test_two_halves_of_sgd_pass_against_each_other(paper_data: Path) -> None:
     out = synthgate.validate(sgd.iloc[:64], "dialogues", reference=sgd.iloc[64:])
     assert out.success
     assert "warning" not in statuses(out).values()
+    assert statuses(out)["readability_spread[turns]"] == "passed"  # conversations are read
     compared = {e.id for e in synthgate.load_suite("dialogues").entries if e.compare}
     assert all(
         r.comparison is not None
