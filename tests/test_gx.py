@@ -248,7 +248,8 @@ def test_a_suite_that_loses_expectations_on_load_is_refused(tmp_path: Path) -> N
     stored["expectations"].append({**stored["expectations"][0], "type": "expect_something_unknown"})
     path.write_text(json.dumps(stored), encoding="utf-8")
     ctx = gx.context(gx_dir)
-    with pytest.raises(SynthgateError, match="loaded 20 of its 21"):
+    total = len(stored["expectations"])
+    with pytest.raises(SynthgateError, match=f"loaded {total - 1} of its {total}"):
         gx.load_suite(ctx, "dialogues")
 
 
