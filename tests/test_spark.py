@@ -216,20 +216,7 @@ def test_near_duplicates_beyond_the_held_texts_take_a_second_pass(
     """More texts than ``duplicates.MAX_HELD`` over several partitions: the merged states keep
     only their probe pool and Spark reads the data again (``engine.two_passes``); the value is
     still the single pass's."""
-    words = [
-        "alpha",
-        "beta",
-        "gamma",
-        "delta",
-        "epsilon",
-        "zeta",
-        "eta",
-        "theta",
-        "iota",
-        "kappa",
-        "lambda",
-        "mu",
-    ]
+    words = [f"word{i}" for i in range(12)]
     texts = [
         " ".join(words[(i + k * (i // 12)) % len(words)] for k in range(8)) + f" number {i // 3}"
         for i in range(duplicates.MAX_HELD + 600)
