@@ -188,6 +188,18 @@ def test_formats_spark_does_not_read_are_refused(spark: Any, tmp_path: Path) -> 
         validate(str(tmp_path / "missing.jsonl"), "instructions", engine=SparkEngine())
 
 
+def test_a_corrupt_parquet_file_is_one_line_and_exit_2(
+    spark: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "cut.parquet"
+    pd.DataFrame({"text": ["a text"] * 50}).to_parquet(path)
+    path.write_bytes(path.read_bytes()[:-20])  # the footer is gone: the JVM raises, not pyspark
+    assert main(["validate", str(path), "--suite", "free_text", "--engine", "spark"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "internal error" not in err and "FILE_FOOTER" in err
+    assert err.startswith("synthgate: error: ") and "\n" not in err
+
+
 def test_without_java_one_line_and_exit_2(tmp_path: Path) -> None:
     data = tmp_path / "data.jsonl"
     data.write_text('{"instruction": "Write.", "output": "Done."}\n')

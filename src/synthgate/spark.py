@@ -125,23 +125,26 @@ class SparkData(Dataset):
         text = str(source)
         self._display = text if "://" in text else str(Path(text))
         self.format = _format(text)
-        try:
-            if self.format == "parquet":
-                self.spark_frame = spark.read.parquet(text)
-                self.columns = list(self.spark_frame.columns)
-                return
-            raw = spark.read.text(text, lineSep="\n").select(
-                F.when(F.octet_length("value") <= MAX_ROW_BYTES, F.col("value").cast("binary"))
-                .otherwise(None)
-                .alias("line"),
-                F.octet_length("value").alias("size"),
-            )
-            self.spark_frame = raw
-            head = raw.limit(1001).collect()
-        except AnalysisException as error:
-            if "PATH_NOT_FOUND" in str(error):
-                raise InputError(f"{self.name}: no such file or directory") from None
-            raise InputError(f"{self.name}: Spark cannot read it: {_first_line(error)}") from None
+        with _spark_errors(self.name):
+            try:
+                if self.format == "parquet":
+                    self.spark_frame = spark.read.parquet(text)
+                    self.columns = list(self.spark_frame.columns)
+                    return
+                raw = spark.read.text(text, lineSep="\n").select(
+                    F.when(F.octet_length("value") <= MAX_ROW_BYTES, F.col("value").cast("binary"))
+                    .otherwise(None)
+                    .alias("line"),
+                    F.octet_length("value").alias("size"),
+                )
+                self.spark_frame = raw
+                head = raw.limit(1001).collect()
+            except AnalysisException as error:
+                if "PATH_NOT_FOUND" in str(error):
+                    raise InputError(f"{self.name}: no such file or directory") from None
+                raise InputError(
+                    f"{self.name}: Spark cannot read it: {_first_line(error)}"
+                ) from None
         self.columns = record_columns(jsonl_records(_lines(head)), self.name)
 
     @classmethod
@@ -328,6 +331,7 @@ def _spark_errors(name: str) -> Iterator[None]:
     """Spark's failures to read (a corrupt file, a lost executor) as one-line input errors;
     an exception in synthgate's own code in a task stays what it is (a bug). pyspark warns
     about pandas versions it has not tried: not the user's concern."""
+    from py4j.protocol import Py4JJavaError
     from pyspark.errors import PySparkException, PythonException
 
     with warnings.catch_warnings():
@@ -338,6 +342,10 @@ def _spark_errors(name: str) -> Iterator[None]:
             raise
         except PySparkException as error:
             raise InputError(f"{name}: Spark failed: {_first_line(error)}") from None
+        except (
+            Py4JJavaError
+        ) as error:  # raised in the JVM (a corrupt Parquet footer): say its cause
+            raise InputError(f"{name}: Spark failed: {_first_line(error.java_exception)}") from None
 
 
 def _unpickle(row: Any) -> _Part:
