@@ -13,10 +13,10 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from synthgate import Codings, validate
+from synthgate import Codings, batch, validate
 from synthgate.engine import LocalEngine, PartitionedEngine, States, engine_for
 from synthgate.errors import InputError
-from synthgate.loaders import Dataset
+from synthgate.loaders import Dataset, Shard
 from synthgate.metrics import duplicates
 
 CHOICES_012 = Codings(choice_codes={"first": "0", "second": "1", "tie": "2"})
@@ -170,6 +170,74 @@ def test_beyond_the_held_texts_a_second_pass_keeps_partitions_exact(
             == single
         )
         assert passes and passes[0] is not None
+
+
+LONG = 5000
+"""Characters of the three texts made too long to be read (``batch.MAX_ROW_CHARS`` lowered)."""
+
+
+@pytest.fixture
+def short_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(batch, "MAX_ROW_CHARS", LONG - 1)
+
+
+def _alpaca_parquet(paper: Path, tmp_path: Path, row_group_size: int) -> Path:
+    """1000 alpaca rows as Parquet, three of them unreadable under ``short_rows``."""
+    frame = pd.read_json(paper / "instructions/alpaca_5000_llm.jsonl", lines=True).head(1000)
+    for row in (5, 517, 998):
+        frame.at[row, "input"] = "long " * (LONG // 5)
+    path = tmp_path / f"alpaca-{row_group_size}.parquet"
+    frame.to_parquet(path, row_group_size=row_group_size)
+    return path
+
+
+@pytest.mark.parametrize("row_group_size", [1000, 250, 300])
+def test_shards_read_every_row_once(
+    paper_data: Path, tmp_path: Path, row_group_size: int, short_rows: None
+) -> None:
+    """Parts of a Parquet file (one row group; row groups dealt evenly; or not evenly, then
+    dealt by batch) hold every row, readable or not, exactly once, with its own row number."""
+    path = _alpaca_parquet(paper_data, tmp_path, row_group_size)
+    columns = {"instruction": "instruction", "input": "input"}
+    whole = Dataset(path, batch_size=64)
+    rows = [row for batch, _ in whole.batches(columns) for row in batch.rows]
+    unreadable = sorted(whole.unreadable.reasons)
+    parts, reasons = [], []
+    for index in range(4):
+        shard = Dataset(path, batch_size=64)
+        parts += [
+            (row, i)
+            for batch, _ in shard.batches(columns, Shard(index, 4))
+            for row, i in zip(batch.rows, batch.ids, strict=True)
+        ]
+        reasons += shard.unreadable.reasons
+    assert sorted(parts) == [(row, row - 1) for row in rows]
+    assert sorted(reasons) == unreadable and len(unreadable) == 3
+
+
+def test_two_workers_read_their_own_shards_in_both_passes(
+    paper_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, short_rows: None
+) -> None:
+    """With two workers a Parquet file is read only in shards, by the workers (this process
+    never reads it whole), in the second pass too, and the result is the single pass's."""
+    path = _alpaca_parquet(paper_data, tmp_path, 250)
+    monkeypatch.setattr(duplicates, "MAX_HELD", 100)
+    single = validate(Dataset(path, batch_size=64), "instructions").to_dict()
+    read = Dataset.read
+
+    def in_shards(self: Dataset, columns: dict[str, str], shard: Shard | None = None) -> Any:
+        assert shard is not None, "read whole"
+        return read(self, columns, shard)
+
+    monkeypatch.setattr(Dataset, "read", in_shards)
+    passes: list[Any] = []
+    monkeypatch.setattr(States, "second_pass", spy(States.second_pass, passes))
+    for partitions in (2, 3):
+        engine = PartitionedEngine(partitions=partitions, workers=2)
+        result = validate(Dataset(path, batch_size=64), "instructions", engine=engine)
+        assert result.to_dict() == single
+        assert passes[-1] is not None  # the near-duplicates took their second pass
+    assert single["dataset"]["rows_unreadable"] == 3
 
 
 def spy(method: Any, calls: list[Any]) -> Any:

@@ -30,14 +30,14 @@ import pickle
 import random
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, as_completed, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from synthgate.batch import Batch
 from synthgate.errors import InputError
-from synthgate.loaders import Dataset
+from synthgate.loaders import Dataset, Shard, Unreadable
 from synthgate.metrics import Metric
 
 Scope = str | None
@@ -191,6 +191,29 @@ def two_passes(run_pass: Callable[[States | None], States]) -> Values:
     return first.values(run_pass(second) if second else None)
 
 
+@dataclass
+class Part:
+    """What a part of the rows gave (a shard read by a worker process, a Spark partition):
+    its states, how many rows it read and which of them were unreadable."""
+
+    states: States
+    rows_read: int = 0
+    unreadable: Unreadable = field(default_factory=Unreadable)
+
+    def merge(self, other: Part) -> Part:
+        return Part(
+            self.states.merge(other.states),
+            self.rows_read + other.rows_read,
+            self.unreadable.merge(other.unreadable),
+        )
+
+
+def fold_shard(plan: MetricPlan, source: Dataset, shard: Shard, second: States | None) -> Part:
+    """A worker's task: ``shard``'s rows, read in this process, folded (``fold``)."""
+    states = fold(plan, (batch for batch, _ in source.batches(plan.columns, shard)), second)
+    return Part(states, source.rows_read, source.unreadable)
+
+
 def _batches(source: Dataset, plan: MetricPlan, progress: Progress | None) -> Iterable[Batch]:
     for batch, done in source.batches(plan.columns):
         yield batch
@@ -222,11 +245,17 @@ class LocalEngine(Engine):
 
 @dataclass
 class PartitionedEngine(Engine):
-    """Batch ``j`` goes to partition ``j % partitions``; each partition is folded in tasks of
-    ``task_batches`` batches, run in ``workers`` processes (1: in this process), and the
-    partial states are merged as tasks finish. With ``seed``, the batches of a task, the tasks
-    and the merge tree are shuffled (a test of order-freedom). Memory holds the tasks in
-    flight (``2 * workers``, or ``window`` when shuffling in this process) and one state per
+    """Batch ``j`` goes to partition ``j % partitions``; the partial states are merged as they
+    finish.
+
+    With ``workers`` > 1 and a source that reads in shards (``Dataset.shardable``: Parquet,
+    ``save_to_disk``), each worker process reads and folds a partition itself
+    (``fold_shard``), so reading, checking and folding all run in parallel, in both passes;
+    this process only merges and finalizes. Otherwise this process reads the batches and each
+    partition is folded in tasks of ``task_batches`` batches, run in ``workers`` processes
+    (1: in this process). With ``seed``, the batches of a task, the tasks and the merge tree
+    are shuffled (a test of order-freedom; never in shards). Memory holds the tasks in flight
+    (``2 * workers``, or ``window`` when shuffling in this process) and one state per
     partition."""
 
     partitions: int = 2
@@ -251,8 +280,32 @@ class PartitionedEngine(Engine):
     def run(self, plan: MetricPlan, source: Dataset, progress: Progress | None = None) -> Values:
         """One pass, and a second only when a metric needs it: the source is then read again
         (twice the reading and parsing, and the second-pass metrics' work on every row)."""
+        if self.workers > 1 and self.seed is None and source.shardable(plan.columns):
+            with ProcessPoolExecutor(max_workers=self.workers) as pool:
+                return two_passes(lambda second: self._shards(pool, plan, source, progress, second))
         rng = random.Random(self.seed)
         return two_passes(lambda second: self._pass(plan, source, progress, second, rng))
+
+    def _shards(
+        self,
+        pool: ProcessPoolExecutor,
+        plan: MetricPlan,
+        source: Dataset,
+        progress: Progress | None,
+        second: States | None,
+    ) -> States:
+        """One pass: each partition read and folded by a worker (``fold_shard``), the parts
+        merged as they finish; progress in rows, as each part finishes."""
+        shards = [Shard(index, self.partitions) for index in range(self.partitions)]
+        tasks = [pool.submit(fold_shard, plan, source, shard, second) for shard in shards]
+        merged: Part | None = None
+        for task in as_completed(tasks):
+            merged = task.result() if merged is None else merged.merge(task.result())
+            if progress:
+                progress(merged.rows_read, source.size)
+        assert merged is not None
+        source.rows_read, source.unreadable = merged.rows_read, merged.unreadable
+        return merged.states
 
     def _pass(
         self,

@@ -92,6 +92,12 @@ class Unreadable:
     def __len__(self) -> int:
         return len(self.rows)
 
+    def merge(self, other: Unreadable) -> Unreadable:
+        """Both sides' rows, the first ``MAX_LISTED_UNREADABLE`` listed (as one reader lists
+        them in file order, whatever the parts' order)."""
+        listed = sorted(self.reasons + other.reasons)[:MAX_LISTED_UNREADABLE]
+        return Unreadable(self.rows + other.rows, listed)
+
 
 # --- sources: one generator per format, yielding Chunks --------------------------------------
 
@@ -396,13 +402,33 @@ def parquet_file(path: Path) -> pq.ParquetFile:
     return pq.ParquetFile(path, pre_buffer=False, buffer_size=PARQUET_BUFFER)
 
 
+@dataclass(frozen=True)
+class Shard:
+    """Part ``index`` (from 0) of ``count`` parts of a source's rows, read by one process
+    (``Dataset.read``): batch ``j`` of the source is part ``j % count``'s, or for a Parquet file
+    whose row groups deal evenly, row group ``j``. The other rows are read past (decoded,
+    never converted nor checked), so the parts read at the same time in as many processes."""
+
+    index: int
+    count: int
+
+    def owns(self, j: int) -> bool:
+        return j % self.count == self.index
+
+
 def arrow_chunks(
-    batches: Iterable[pa.RecordBatch], columns: list[str], first: int = 1
+    batches: Iterable[pa.RecordBatch],
+    columns: list[str],
+    first: int = 1,
+    shard: Shard | None = None,
 ) -> Iterator[Chunk]:
-    """Chunks of Arrow record batches, their rows numbered from ``first`` (1-based positions)."""
-    for record_batch in batches:
+    """Chunks of Arrow record batches, their rows numbered from ``first`` (1-based positions);
+    with ``shard``, only its batches'."""
+    for j, record_batch in enumerate(batches):
         rows = list(range(first, first + record_batch.num_rows))
         first += record_batch.num_rows
+        if shard is not None and not shard.owns(j):
+            continue
         data = {c: record_batch.column(c).to_pylist() for c in columns}
         yield Chunk(rows, data, progress=first - 1, ids=[row - 1 for row in rows])
 
@@ -410,6 +436,26 @@ def arrow_chunks(
 FRAME_ROWS = "synthgate_rows"
 """``DataFrame.attrs`` key of a file's (row names, record ids) when the file was read whole
 into the frame (``adapter.frame``, for Great Expectations): rows keep their file names."""
+
+
+def _parquet_chunks(
+    path: Path, columns: list[str], size: int, shard: Shard | None
+) -> Iterator[Chunk]:
+    """A Parquet file's chunks; a shard's, when its row groups deal evenly to the shards,
+    read from its row groups only (the others are not even decoded)."""
+    file = parquet_file(path)
+    groups = file.metadata.num_row_groups
+    if shard is None or groups % shard.count:
+        yield from arrow_chunks(
+            file.iter_batches(batch_size=size, columns=columns), columns, 1, shard
+        )
+        return
+    first = 1
+    for group in range(groups):
+        if shard.owns(group):
+            batches = file.iter_batches(batch_size=size, columns=columns, row_groups=[group])
+            yield from arrow_chunks(batches, columns, first)
+        first += file.metadata.row_group(group).num_rows
 
 
 def _dataframe_chunks(frame: Any, columns: list[str], size: int) -> Iterator[Chunk]:
@@ -472,6 +518,8 @@ def _stream_batches(files: list[Path], size: int) -> Iterator[pa.RecordBatch]:
                 yield record_batch.slice(offset, size)
 
 
+SHARDED_FORMATS = ("parquet", "hf_dataset")
+"""Formats ``Dataset.read`` reads in shards (``Shard``)."""
 FORMATS = {
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
@@ -616,7 +664,18 @@ class Dataset:
                     f"columns are: {', '.join(self.columns)} (use --map {role}=COLUMN)"
                 )
 
-    def _chunks(self, columns: list[str]) -> Iterator[Chunk]:
+    def __getstate__(self) -> dict[str, Any]:
+        """What a worker process gets (``engine.PartitionedEngine``): the spooled copy of
+        standard input stays with this process, which keeps it while the workers read it."""
+        return {**self.__dict__, "_spooled": None}
+
+    def shardable(self, columns: dict[str, str]) -> bool:
+        """Whether ``read(columns, shard)`` can read a part of the rows without reading the
+        others: Arrow files (Parquet, ``save_to_disk``), not dialogues stored one row per turn
+        (a dialogue's rows are assembled in file order)."""
+        return self.format in SHARDED_FORMATS and "dialogue_id" not in columns
+
+    def _chunks(self, columns: list[str], shard: Shard | None = None) -> Iterator[Chunk]:
         size = self.batch_size
         if self.frame is not None:
             return _dataframe_chunks(self.frame, columns, size)
@@ -626,23 +685,29 @@ class Dataset:
             records = readers[self.format](self.path, self.compression)
             return chunks_from_records(records, columns, size)
         if self.format == "parquet":
-            batches = parquet_file(self.path).iter_batches(batch_size=size, columns=columns)
-            return arrow_chunks(batches, columns)
-        return arrow_chunks(_stream_batches(self._files, size), columns)
+            return _parquet_chunks(self.path, columns, size, shard)
+        return arrow_chunks(_stream_batches(self._files, size), columns, 1, shard)
 
-    def batches(self, columns: dict[str, str]) -> Iterator[tuple[Batch, int]]:
+    def batches(
+        self, columns: dict[str, str], shard: Shard | None = None
+    ) -> Iterator[tuple[Batch, int]]:
         """Checked batches of the mapped roles, with progress (bytes or rows read so far)."""
-        for batch, _, progress in self.read(columns):
+        for batch, _, progress in self.read(columns, shard):
             if len(batch):
                 yield batch, progress
 
-    def read(self, columns: dict[str, str]) -> Iterator[tuple[Batch, list[tuple[int, str]], int]]:
+    def read(
+        self, columns: dict[str, str], shard: Shard | None = None
+    ) -> Iterator[tuple[Batch, list[tuple[int, str]], int]]:
         """Checked batches (maybe empty), each with the ``(row, reason)`` of the rows of its
-        chunk that could not be read, and progress."""
+        chunk that could not be read, and progress; with ``shard`` (when ``shardable``), only
+        that part's rows (``rows_read`` and ``unreadable`` count those)."""
+        if shard is not None and not self.shardable(columns):
+            raise ValueError(f"{self.format} is read whole, not in shards")
         self.require(columns)
         self.rows_read = 0
         self.unreadable = Unreadable()
-        chunks = self._chunks(list(dict.fromkeys(columns.values())))
+        chunks = self._chunks(list(dict.fromkeys(columns.values())), shard)
         for batch, errors, chunk in self._guarded(checked_batches(chunks, columns)):
             self.unreadable.add(errors)
             self.rows_read += len(chunk.rows) + len(chunk.errors)
