@@ -8,12 +8,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from synthgate import Codings, validate
 from synthgate.batch import Batch
-from synthgate.identity import lexicon
+from synthgate.identity import MAX_TERM_WORDS, lexicon, words_given, words_of
 from synthgate.metrics.identity import ALL, ByIdentity, IdentityMentions
 from synthgate.metrics.labels import ItemLabelSets
+from synthgate.metrics.tokens import TextFeatures
 from synthgate.suite import parse_suite
 
 GAP_SUITE = """
@@ -30,6 +33,43 @@ def test_the_longest_term_wins_so_african_american_is_not_also_american() -> Non
     found = lexicon().mentions("Two African-American women met an American veteran.")
     assert found == {"Black people": "african american", "women": "women", "Americans": "american"}
     assert "Americans" not in lexicon().mentions("African Americans")
+
+
+def _mentions_reference(text: str) -> dict[str, str]:
+    """The definition: at each word left to right, the longest term there, then past it."""
+    terms, tokens, found, i = lexicon().terms, words_of(text), {}, 0
+    while i < len(tokens):
+        for size in range(min(MAX_TERM_WORDS, len(tokens) - i), 0, -1):
+            group = terms.get(tokens[i : i + size])
+            if group is not None:
+                found.setdefault(group, " ".join(tokens[i : i + size]))
+                i += size
+                break
+        else:
+            i += 1
+    return found
+
+
+_TERM_WORDS = sorted({word for term in lexicon().terms for word in term})
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from([*_TERM_WORDS[:40], "the", "elderly", "people", "of", "color", "African"])
+        | st.sampled_from(["-", "'", "_", "é", "K", "İ", ". ", "  ", "x1", "a_b"]),
+        max_size=30,
+    ),
+    st.sampled_from([" ", "", "-"]),
+)
+def test_mentions_from_the_shared_words_equal_the_definition(words: list[str], sep: str) -> None:
+    """Set look-ups rule texts out, the batch's ``\\w+`` runs stand in for the words on ASCII
+    text without ``_``: the groups and terms found are the definition's."""
+    text = sep.join(words)
+    features = TextFeatures(text)
+    expected = _mentions_reference(text)
+    assert lexicon().mentions(text) == expected
+    assert lexicon().mentions_in(words_given(text, features.lower, features.words)) == expected
 
 
 def test_a_suite_adds_groups_and_terms() -> None:

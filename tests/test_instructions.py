@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import random
 import re
 from pathlib import Path
@@ -25,7 +26,8 @@ from synthgate.metrics.instructions import (
     shingle_set,
 )
 from synthgate.metrics.openers import OpenerCounts
-from synthgate.metrics.tokens import TextFeatures, similar
+from synthgate.metrics.tokens import TextFeatures, first_words, similar
+from synthgate.metrics.vocabulary import SCALE, MarkerVocabulary, human_frequency
 from synthgate.suite import Suite, load_suite, parse_suite
 
 SEED = "instructions/self_instruct_seed_human.jsonl"
@@ -287,6 +289,27 @@ def test_words_read_from_tokens_equal_the_word_regex() -> None:
     """``TextFeatures.words``, filtered from the tokens, are the ``\\w+`` runs of the text."""
     for text in ["Hello, wörld_2 — it's 3.5 (x)!", "a_b __ ½ ٣ 中文 e\u0301 --", "", "((__))"]:
         assert TextFeatures(text).words == re.findall(r"\w+", text.lower())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=60), st.integers(0, 4))
+def test_first_words_are_the_first_of_the_words(text: str, count: int) -> None:
+    """An opener reads only its first words, and they are ``TextFeatures.words``' first."""
+    assert first_words(text, count) == TextFeatures(text).words[:count]
+
+
+def test_expected_marker_texts_are_each_texts_expectation_summed() -> None:
+    """Texts of equal length are summed together: the same integer as text by text."""
+    texts = ["a b c", "delve into it", "x y z", "", "one two three four five six", "a b c"]
+    state = MarkerVocabulary("text").update(
+        MarkerVocabulary("text").start(), Batch(list(range(len(texts))), {"text": texts})
+    )
+    total = sum(human_frequency().values())
+    lengths = [len(TextFeatures(t).words) for t in texts if t]
+    assert state.expected == sum(
+        round(SCALE * -math.expm1(n * math.log1p(-total))) for n in lengths
+    )
+    assert (state.texts, state.words, state.with_marker) == (5, sum(lengths), 1)
 
 
 # --- truncation -----------------------------------------------------------------------------

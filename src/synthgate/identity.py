@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 
@@ -29,6 +30,13 @@ def words_of(text: str) -> tuple[str, ...]:
     return tuple(_WORD.findall(text.lower()))
 
 
+def words_given(text: str, lower: str, runs: Sequence[str]) -> Sequence[str]:
+    """``words_of(text)``, given the text's lower case and its ``\\w+`` runs in it (as
+    ``metrics.tokens.TextFeatures`` holds them): when the lower case is ASCII without ``_``,
+    ``\\w`` there is ``[a-z0-9]``, so the runs are the words and no second pass is needed."""
+    return runs if lower.isascii() and "_" not in lower else words_of(text)
+
+
 @dataclass(frozen=True)
 class Lexicon:
     """Groups (with their category) and the terms that name them."""
@@ -39,29 +47,56 @@ class Lexicon:
     """term (as words) -> group."""
 
     @functools.cached_property
-    def first_words(self) -> frozenset[str]:
-        """The words terms start with: a text without any of them mentions no group."""
-        return frozenset(term[0] for term in self.terms)
+    def first_words(self) -> dict[str, int]:
+        """The words terms start with, each with the most words of a term it starts."""
+        out: dict[str, int] = {}
+        for term in self.terms:
+            out[term[0]] = max(out.get(term[0], 0), len(term))
+        return out
+
+    @functools.cached_property
+    def single_words(self) -> frozenset[str]:
+        """The terms of one word."""
+        return frozenset(term[0] for term in self.terms if len(term) == 1)
+
+    @functools.cached_property
+    def second_words(self) -> dict[str, frozenset[str]]:
+        """The first word of each longer term, with the words that follow it in those terms."""
+        out: dict[str, frozenset[str]] = {}
+        for term in self.terms:
+            if len(term) > 1:
+                out[term[0]] = out.get(term[0], frozenset()) | {term[1]}
+        return out
 
     def mentions(self, text: str) -> dict[str, str]:
         """The groups a text mentions, each with the first term that named it."""
-        tokens = words_of(text)
+        return self.mentions_in(words_of(text))
+
+    def mentions_in(self, words: Sequence[str]) -> dict[str, str]:
+        """``mentions`` of a text given its ``words_of`` (any sequence of them): read left to
+        right, the longest term at each word a term starts with, past the words it took.
+
+        A text with no term of one word, and no first word of a longer term together with a
+        word that can follow it there, mentions nothing: it is ruled out by set look-ups alone
+        (``"the"`` starts terms, ``"the elderly"``, and is in most English texts)."""
         found: dict[str, str] = {}
-        if self.first_words.isdisjoint(tokens):
+        seconds = self.second_words
+        if self.single_words.isdisjoint(words) and all(
+            seconds[first].isdisjoint(words) for first in seconds.keys() & words
+        ):
             return found
-        i = 0
-        while i < len(tokens):
-            if tokens[i] not in self.first_words:
-                i += 1
+        first = self.first_words
+        tokens = tuple(words)
+        end = 0  # the words before ``end`` belong to a term already found
+        for i in [i for i, token in enumerate(tokens) if token in first]:
+            if i < end:
                 continue
-            for size in range(min(MAX_TERM_WORDS, len(tokens) - i), 0, -1):
+            for size in range(min(first[tokens[i]], len(tokens) - i), 0, -1):
                 group = self.terms.get(tokens[i : i + size])
                 if group is not None:
                     found.setdefault(group, " ".join(tokens[i : i + size]))
-                    i += size
+                    end = i + size
                     break
-            else:
-                i += 1
         return found
 
 

@@ -11,13 +11,14 @@ so a merge does not depend on the order of partitions.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from synthgate.batch import Batch
-from synthgate.identity import Lexicon, lexicon
+from synthgate.identity import Lexicon, lexicon, words_given
 from synthgate.metrics import Metric
-from synthgate.metrics.tokens import excerpt
+from synthgate.metrics.tokens import excerpt, features
 
 ALL = "<all>"
 """The key of the state over every row, beside one per group."""
@@ -46,6 +47,12 @@ class Mentions:
     """Every group of the lexicon, with its category."""
 
 
+def _words(batch: Batch, text: str) -> Sequence[str]:
+    """``identity.words_of(text)``, from the batch's shared features when it can."""
+    shared = features(batch, text)
+    return words_given(text, shared.lower, shared.words)
+
+
 def _earliest(rows: list[tuple[int, str, str]]) -> list[tuple[int, str, str]]:
     return sorted(rows)[:EXAMPLES_PER_GROUP]
 
@@ -69,9 +76,10 @@ class IdentityMentions(Metric):
         return MentionState()
 
     def update(self, state: MentionState, batch: Batch) -> MentionState:
+        lexicon = self.lexicon
         for row, _, text in batch.texts(self.role):
             state.texts += 1
-            found = self.lexicon.mentions(text)
+            found = lexicon.mentions_in(_words(batch, text))
             state.mentioning += bool(found)
             for group, term in found.items():
                 state.counts[group] += 1
@@ -115,7 +123,7 @@ class ByIdentity(Metric):
         positions: dict[str, list[int]] = {}
         for i, text in enumerate(batch.columns[self.text_role]):
             if isinstance(text, str):
-                for group in found.mentions(text):
+                for group in found.mentions_in(_words(batch, text)):
                     positions.setdefault(group, []).append(i)
         for group, indices in positions.items():
             inner = state.get(group, self.metric.start())

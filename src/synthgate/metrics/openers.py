@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from synthgate.batch import Batch
 from synthgate.metrics import Metric, add_example, in_row_order
-from synthgate.metrics.tokens import excerpt, words
+from synthgate.metrics.tokens import excerpt, first_words
 
 OPENER_CHARS = 200
 """The opener is read from a text's first 200 characters (enough for a few words)."""
@@ -36,7 +36,7 @@ Z95 = 1.959964
 
 def opener(text: str, count: int) -> str:
     """The first ``count`` lower-cased words of a text ("" when it holds no word)."""
-    return " ".join(words(text[:OPENER_CHARS])[:count])
+    return " ".join(first_words(text[:OPENER_CHARS], count))
 
 
 @dataclass

@@ -67,8 +67,20 @@ LANGUAGE = "en_US"
 """textstat's default language."""
 PIECES = 1 << 16
 """Distinct white-space-separated pieces of text whose counts are remembered."""
-_SENTENCE = re.compile(r"\b[^.!?]+[.!?]*")
-"""A sentence, as textstat's ``count_sentences`` finds them."""
+_BODY_PIECE = r"[^.!?\s]*+\s++"
+"""The rest of a piece (white space ends it) before the sentence's first ``.!?``."""
+_NEXT_WORD = r"(?:[^\w\s.!?]++\s++)*+[^\w\s.!?]*+\w"
+"""Pieces without a word character skipped, then one with a word character, before ``.!?``."""
+_COUNTED_SENTENCE = re.compile(
+    rf"\b(?={_BODY_PIECE}{_NEXT_WORD}{_BODY_PIECE}{_NEXT_WORD})[^.!?]+[.!?]*"
+)
+"""A sentence as textstat's ``count_sentences`` finds them (``\\b[^.!?]+[.!?]*``) that it
+counts: one of more than two words, a word being a white-space piece with a word character
+(textstat's ``count_words`` drops the other characters but apostrophes before a word
+character). A sentence starts at a word character, so its first piece is a word: two more
+must follow before its first ``.!?``. Where a sentence is not counted, no later start inside
+it can be (its pieces from there are among its own), so the matches are exactly the counted
+sentences. Possessive quantifiers: time linear in the text."""
 
 
 class _Pronunciations(dict[str, str]):
@@ -120,26 +132,35 @@ def _piece_counts() -> Callable[[str], tuple[int, int]]:
     return counts
 
 
-def _counted(sentence: str, counts: Callable[[str], tuple[int, int]]) -> bool:
-    """Whether textstat counts a sentence: it has more than two words (its first three pieces
-    decide when each is a word)."""
-    pieces = sentence.split(None, 3)
-    words = sum(counts(piece)[0] for piece in pieces[:3])
-    if words == 3 or len(pieces) < 4:
-        return words > 2
-    return words + sum(counts(piece)[0] for piece in pieces[3].split()) > 2
+WORD_BITS = 32
+"""A piece's counts held as one integer, ``words + (syllables << WORD_BITS)`` (a text has
+fewer than 2**32 words), so that the counts of many pieces add up in one C-level ``sum``."""
+_WORDS = (1 << WORD_BITS) - 1
+_PACKED: dict[str, int] = {}
+"""The packed counts of pieces recently read, in front of ``_piece_counts``' least recently
+used ones: emptied when it holds ``PIECES``, and filled again from those."""
+
+
+def _packed_sum(pieces: list[str]) -> int:
+    """The sum of the pieces' packed counts (``WORD_BITS``)."""
+    try:
+        return sum(map(_PACKED.__getitem__, pieces))
+    except KeyError:
+        if len(_PACKED) + len(pieces) > PIECES:
+            _PACKED.clear()
+        counts = _piece_counts()
+        for piece in pieces:
+            words, syllables = counts(piece)
+            _PACKED[piece] = words + (syllables << WORD_BITS)
+        return sum(map(_PACKED.__getitem__, pieces))
 
 
 def text_counts(text: str) -> tuple[int, int, int]:
-    """textstat's words, sentences and syllables of ``text``."""
-    counts = _piece_counts()
-    words = syllables = 0
-    for piece_words, piece_syllables in map(counts, text.split()):
-        words += piece_words
-        syllables += piece_syllables
-    found = _SENTENCE.findall(text)
-    sentences = max(1, sum(_counted(sentence, counts) for sentence in found)) if text else 0
-    return words, sentences, syllables
+    """textstat's words, sentences and syllables of ``text``: the sums over its white-space
+    pieces, and its sentences of more than two words (at least one in a non-empty text)."""
+    total = _packed_sum(text.split())
+    counted = len(_COUNTED_SENTENCE.findall(text))
+    return total & _WORDS, max(1, counted) if text else 0, total >> WORD_BITS
 
 
 def readability(text: Any, formula: str) -> float | None:

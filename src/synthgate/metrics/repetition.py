@@ -52,6 +52,7 @@ import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any, ClassVar
 
 from synthgate.batch import Batch
@@ -133,13 +134,16 @@ def _duplicates(parts: list[str]) -> tuple[int, int, str]:
     return count, chars, first
 
 
-def _top_ngram(tokens: list[str], n: int) -> tuple[int, int, str]:
+def _top_ngram(tokens: list[str], n: int, repeats: bool = True) -> tuple[int, int, str]:
     """The most frequent n-gram's count, its characters (its words joined by spaces) times its
-    count, and that n-gram."""
-    counts = Counter(ngrams(tokens, n))
-    if not counts:
+    count, and that n-gram (the earliest of the most frequent). ``repeats`` False says that no
+    (n-1)-gram repeats, so neither does an n-gram: the first one is then the answer, uncounted."""
+    if repeats:
+        gram, count = max(Counter(ngrams(tokens, n)).items(), key=itemgetter(1), default=((), 0))
+    else:
+        gram, count = tuple(tokens[:n]), int(len(tokens) >= n)
+    if not count:
         return 0, 0, ""
-    gram, count = counts.most_common(1)[0]
     text = " ".join(gram)
     return count, len(text) * count, f"{text} (x{count})"
 
@@ -171,15 +175,15 @@ def gopher_repetition(text: str, tokens: list[str] | None = None) -> Repetition:
     fractions: dict[str, float] = {}
     evidence: dict[str, str] = {}
     for kind, pattern in (("para", _PARAGRAPHS), ("line", _LINES)):
-        parts = pattern.split(text)
+        parts = pattern.split(text) if "\n" in text else [text]
         count, chars, first = _duplicates(parts)
         fractions[f"dup_{kind}_frac"] = count / len(parts)
         fractions[f"dup_{kind}_char_frac"] = chars / size
         evidence[f"dup_{kind}_frac"] = evidence[f"dup_{kind}_char_frac"] = first
     tokens = document_tokens(text) if tokens is None else tokens
-    repeats = 0
+    repeats = 2
     for n in (2, 3, 4):
-        repeats, chars, gram = _top_ngram(tokens, n)
+        repeats, chars, gram = _top_ngram(tokens, n, repeats > 1)
         fractions[f"top_{n}_gram"], evidence[f"top_{n}_gram"] = chars / size, gram
     offsets = list(itertools.accumulate(map(len, tokens), initial=0)) if repeats > 1 else []
     for n in range(5, 11):
@@ -187,7 +191,7 @@ def gopher_repetition(text: str, tokens: list[str] | None = None) -> Repetition:
         chars, gram = _duplicate_ngrams(tokens, offsets, n) if repeats > 1 else (0, "")
         fractions[f"dup_{n}_gram"], evidence[f"dup_{n}_gram"] = chars / size, gram
         repeats = 2 if chars else 0
-    return Repetition(fractions, evidence, sum(token[0].isalnum() for token in tokens))
+    return Repetition(fractions, evidence, sum(map(str.isalnum, map(itemgetter(0), tokens))))
 
 
 @row_check

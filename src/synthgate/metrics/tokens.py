@@ -9,11 +9,14 @@ instruction copy check.
 from __future__ import annotations
 
 import re
+from itertools import islice
+from re import Match
 from typing import Any
 
 from synthgate.batch import Batch
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
+_WORD = re.compile(r"\w+")
 _OPENING = frozenset("([{\"'“‘«")
 _CLOSING = frozenset(")]}\"'”’».,;:!?")
 _INFIX = re.compile(r"(?<=[^\W_])([-–—:<>=/])(?=[^\W\d_])")
@@ -56,9 +59,11 @@ def document_tokens(text: str) -> list[str]:
     return out
 
 
-def words(text: str) -> list[str]:
-    """Lower-cased word tokens, punctuation left out."""
-    return TextFeatures(text).words
+def first_words(text: str, count: int) -> list[str]:
+    """The first ``count`` lower-cased word tokens (``TextFeatures(text).words[:count]``), read
+    no further than the last one needed: the words are the ``\\w+`` runs of the lower-cased
+    text (``TextFeatures.words`` filters them from the tokens; a test checks both agree)."""
+    return list(islice(map(Match.group, _WORD.finditer(text.lower())), count))
 
 
 def normalize(text: str) -> str:

@@ -71,6 +71,13 @@ def human_frequency() -> dict[str, float]:
     return {form: word_frequency(form, "en") for form in FORMS}
 
 
+def _expected(words: int, texts: int) -> int:
+    """Texts of ``words`` words expected to hold a marker, in units of 1 / ``SCALE``, times
+    ``texts`` such texts (each rounded, as one text's)."""
+    total = sum(human_frequency().values())
+    return texts * round(SCALE * -math.expm1(words * math.log1p(-total)))
+
+
 @dataclass
 class VocabularyState:
     texts: int = 0
@@ -109,12 +116,10 @@ class MarkerVocabulary(Metric):
         return VocabularyState()
 
     def update(self, state: VocabularyState, batch: Batch) -> VocabularyState:
-        total = sum(human_frequency().values())
+        lengths: list[int] = []
         for row, _, text in batch.texts(self.role):
             tokens = features(batch, text).words
-            state.texts += 1
-            state.words += len(tokens)
-            state.expected += round(SCALE * -math.expm1(len(tokens) * math.log1p(-total)))
+            lengths.append(len(tokens))
             if FORMS.keys().isdisjoint(tokens):
                 continue
             found = [FORMS[t] for t in tokens if t in FORMS]
@@ -124,6 +129,9 @@ class MarkerVocabulary(Metric):
                 kept = state.examples.setdefault(lemma, [])
                 if len(kept) < EXAMPLES_PER_MARKER:
                     kept.append((row, _context(text, lemma)))
+        state.texts += len(lengths)
+        state.words += sum(lengths)
+        state.expected += sum(_expected(n, count) for n, count in Counter(lengths).items())
         return state
 
     def merge(self, a: VocabularyState, b: VocabularyState) -> VocabularyState:
