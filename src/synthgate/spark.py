@@ -32,13 +32,13 @@ import shutil
 import sys
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
-from synthgate.engine import Engine, MetricPlan, Progress, States, Values, fold, two_passes
+from synthgate.engine import Engine, MetricPlan, Part, Progress, States, Values, fold, two_passes
 from synthgate.errors import InputError, SynthgateError
 from synthgate.loaders import (
     BATCH_SIZE,
@@ -185,21 +185,16 @@ def _lines(rows: Any) -> Iterator[bytes | int]:
 
 
 @dataclass
-class _Part:
-    """What a partition (or several merged) gave: its states, rows read, unreadable rows."""
+class _Part(Part):
+    """What a partition (or several merged) gave (``engine.Part``), or the error that stopped
+    it: a task's exception would reach the driver wrapped in Spark's."""
 
-    states: States
-    rows_read: int = 0
-    unreadable: list[tuple[int, str]] = field(default_factory=list)
     error: str | None = None
 
-    def merge(self, other: _Part) -> _Part:
-        return _Part(
-            self.states.merge(other.states),
-            self.rows_read + other.rows_read,
-            self.unreadable + other.unreadable,
-            self.error or other.error,
-        )
+    def merge(self, other: Part) -> _Part:
+        merged = super().merge(other)
+        error = self.error or (other.error if isinstance(other, _Part) else None)
+        return _Part(merged.states, merged.rows_read, merged.unreadable, error)
 
 
 @dataclass(frozen=True)
@@ -259,7 +254,7 @@ class _Fold:
 
     def _read(self, chunks: Iterator[Chunk], part: _Part) -> Iterator[Any]:
         for batch, errors, chunk in checked_batches(chunks, self.plan.columns):
-            part.unreadable += errors
+            part.unreadable.add(errors)
             part.rows_read += len(chunk.rows) + len(chunk.errors)
             if len(batch):
                 yield batch
@@ -309,9 +304,7 @@ class SparkEngine(Engine):
                 part = parts.treeAggregate(empty, _Part.merge, _Part.merge)
             if part.error:
                 raise InputError(part.error)
-            source.rows_read = part.rows_read
-            source.unreadable = Unreadable()
-            source.unreadable.add(sorted(part.unreadable))
+            source.rows_read, source.unreadable = part.rows_read, part.unreadable
             return part.states
 
         return two_passes(one_pass)
