@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from itertools import chain
 
 import pytest
 
@@ -156,7 +157,9 @@ def test_vectorized_minhash_equals_datasketch_per_text() -> None:
         return [s.encode("utf-8") for s in TextFeatures(text).shingles]
 
     texts = [*corpus(300, seed=5), "", "one", "two words"]
-    ours = minhash_signatures([shingle_hashes(TextFeatures(t).shingles) for t in texts], 64)
+    lists = [TextFeatures(t).shingles for t in texts]
+    lengths = list(map(len, lists))
+    ours = minhash_signatures(shingle_hashes(chain(*lists), sum(lengths)), lengths, 64)
     for text, signature in zip(texts, ours, strict=True):
         reference = MinHash(num_perm=64, seed=MINHASH_SEED, hashfunc=zlib.crc32, scheme="legacy")
         reference.update_batch(shingles(text))

@@ -42,9 +42,9 @@ import functools
 import hashlib
 import heapq
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from itertools import pairwise
+from itertools import chain, pairwise
 
 import numpy as np
 
@@ -195,31 +195,41 @@ Key = tuple[int, int]
 class Bands:
     """Banded LSH over MinHash signatures, as datasketch's ``MinHashLSH`` bands them (``bands``
     bands of ``rows`` values, from ``_lsh_params``): a signature's candidates are the keys that
-    agree with it on every value of some band. On numpy signatures, one ``tobytes`` per text
-    instead of datasketch's byte swap and copy per band (its query was 40% of the matching)."""
+    agree with it on every value of some band. A band's key is the bytes of its values, cut
+    for many signatures at once (``parts``) instead of datasketch's byte swap and copy per band
+    and text (its query was 40% of the matching)."""
 
     def __init__(self, bands: int, rows: int):
-        self.width = rows * 8
+        self.rows = rows
         self.tables: list[dict[bytes, set[Key]]] = [{} for _ in range(bands)]
+        self.parts_of: dict[Key, tuple[bytes, ...]] = {}
 
-    def _parts(self, signature: np.ndarray) -> list[bytes]:
-        raw, width = signature.tobytes(), self.width
-        return [raw[i * width : (i + 1) * width] for i in range(len(self.tables))]
+    def parts(self, signatures: np.ndarray) -> list[tuple[bytes, ...]]:
+        """Each signature's band keys (``signatures``: one row per text)."""
+        rows, width = self.rows, f"V{self.rows * signatures.itemsize}"
+        columns = [
+            np.ascontiguousarray(signatures[:, i * rows : (i + 1) * rows])
+            .view(width)[:, 0]
+            .tolist()
+            for i in range(len(self.tables))
+        ]
+        return list(zip(*columns, strict=True))
 
-    def insert(self, key: Key, signature: np.ndarray) -> None:
-        for table, part in zip(self.tables, self._parts(signature), strict=True):
+    def insert(self, key: Key, parts: tuple[bytes, ...]) -> None:
+        self.parts_of[key] = parts
+        for table, part in zip(self.tables, parts, strict=True):
             table.setdefault(part, set()).add(key)
 
-    def remove(self, key: Key, signature: np.ndarray) -> None:
-        for table, part in zip(self.tables, self._parts(signature), strict=True):
+    def remove(self, key: Key) -> None:
+        for table, part in zip(self.tables, self.parts_of.pop(key), strict=True):
             bucket = table[part]
             bucket.discard(key)
             if not bucket:
                 del table[part]
 
-    def query(self, signature: np.ndarray) -> set[Key]:
+    def query(self, parts: tuple[bytes, ...]) -> set[Key]:
         found: set[Key] = set()
-        for table, part in zip(self.tables, self._parts(signature), strict=True):
+        for table, part in zip(self.tables, parts, strict=True):
             bucket = table.get(part)
             if bucket:
                 found |= bucket
@@ -298,37 +308,52 @@ class PoolState:
     def index(self) -> Bands:
         if self.lsh is None:
             self.lsh = Bands(*_lsh_params(self.threshold, self.num_perm))
-            for key, probe in self.probes.items():
-                self.lsh.insert(key, probe.signed)
+            probes = list(self.probes.values())
+            if probes:
+                signatures = np.stack([probe.signed for probe in probes])
+                for probe, parts in zip(probes, self.lsh.parts(signatures), strict=True):
+                    self.lsh.insert(probe.key, parts)
         return self.lsh
 
-    def admit(self, probe: Probe) -> None:
+    def admit(self, probe: Probe, parts: tuple[bytes, ...] | None = None) -> None:
+        """Add ``probe`` to the pool (and its band keys ``parts`` to the index, if built),
+        evicting the probe of highest priority when the pool is over ``pool``."""
         self.probes[probe.key] = probe
         heapq.heappush(self.heap, (-probe.priority, probe.key))
         if self.lsh is not None:
-            self.lsh.insert(probe.key, probe.signed)
+            self.lsh.insert(probe.key, parts or self.lsh.parts(probe.signed[None, :])[0])
         if len(self.heap) > self.pool:
             _, evicted = heapq.heappop(self.heap)
-            gone = self.probes.pop(evicted)
+            del self.probes[evicted]
             if self.lsh is not None:
-                self.lsh.remove(evicted, gone.signed)
+                self.lsh.remove(evicted)
 
-    def match(self, key: Key, row: int, signature: np.ndarray) -> None:
-        """Record the text ``key`` as a later near-duplicate of the probes it resembles that
-        come before it."""
-        for found in self.index().query(signature):
+    def match(self, key: Key, row: int, signature: np.ndarray, parts: tuple[bytes, ...]) -> None:
+        """Record the text ``key`` (its ``signature`` and band keys ``parts``) as a later
+        near-duplicate of the probes it resembles that come before it."""
+        for found in self.index().query(parts):
             if found < key:
                 probe = self.probes[found]
                 agree = np.count_nonzero(probe.signed == signature)
                 if agree / self.num_perm >= self.threshold:  # the estimated Jaccard
                     probe.add(row)
 
-    def offer(self, text: Probe) -> None:
-        """Match ``text`` against the pool, then admit it if its priority is low enough."""
-        self.match(text.key, text.row, text.signed)
-        if text.priority < self.limit:
-            self.admit(text)
-        self.last = max(self.last, text.key)
+    def offer(
+        self,
+        key: Key,
+        priority: int,
+        row: int,
+        signature: np.ndarray,
+        parts: tuple[bytes, ...],
+        text: str,
+    ) -> None:
+        """Match a text against the pool, then admit it if its priority is low enough (its
+        Probe, with a copy of ``signature`` and an excerpt of ``text``, is made only then;
+        ``text`` may be an excerpt already: an excerpt's excerpt is itself)."""
+        self.match(key, row, signature, parts)
+        if priority < self.limit:
+            self.admit(Probe(key, priority, row, signature.copy(), excerpt(text)), parts)
+        self.last = max(self.last, key)
 
     def streamed(self) -> PoolState:
         """A streaming state: held texts replayed in key order (as one pass in row order
@@ -336,8 +361,11 @@ class PoolState:
         if self.held is None:
             return self
         out = PoolState(self.pool, self.threshold, self.num_perm, None, rows=self.rows)
-        for text in sorted(self.held, key=lambda t: t.key):
-            out.offer(text.copy())
+        held = sorted(self.held, key=lambda t: t.key)
+        if held:
+            signatures = np.stack([text.signed for text in held])
+            for text, parts in zip(held, out.index().parts(signatures), strict=True):
+                out.offer(text.key, text.priority, text.row, text.signed, parts, text.text)
         return out
 
     def texts(self) -> list[Probe]:
@@ -355,6 +383,7 @@ class NearDupResult:
 MINHASH_SEED = 1
 _MERSENNE = np.uint64((1 << 61) - 1)
 _MAX_HASH = np.uint64((1 << 32) - 1)
+_SHIFT = np.uint64(61)
 
 
 @functools.cache
@@ -374,42 +403,52 @@ def _ascending(keys: list[Key]) -> bool:
     return all(a < b for a, b in pairwise(keys))
 
 
-def _chunks(hash_lists: list[np.ndarray], limit: int) -> Iterator[list[np.ndarray]]:
-    """Consecutive groups of texts holding at most ``limit`` shingles (or one text over it)."""
-    chunk: list[np.ndarray] = []
-    held = 0
-    for items in hash_lists:
-        if chunk and held + len(items) > limit:
-            yield chunk
-            chunk, held = [], 0
-        chunk.append(items)
-        held += len(items)
-    if chunk:
-        yield chunk
+def _chunks(lengths: list[int], limit: int) -> Iterator[tuple[int, int]]:
+    """Consecutive groups of texts (first, end) holding at most ``limit`` shingles (or one
+    text over it)."""
+    first = held = 0
+    for i, length in enumerate(lengths):
+        if i > first and held + length > limit:
+            yield first, i
+            first, held = i, 0
+        held += length
+    if first < len(lengths):
+        yield first, len(lengths)
 
 
-def shingle_hashes(shingles: list[str]) -> np.ndarray:
-    """The CRC-32 of each shingle (datasketch's ``hashfunc=zlib.crc32``), as uint64."""
+def shingle_hashes(shingles: Iterable[str], count: int) -> np.ndarray:
+    """The CRC-32 of each of ``count`` shingles (datasketch's ``hashfunc=zlib.crc32``), as
+    uint64."""
     hashes = map(zlib.crc32, map(str.encode, shingles))  # UTF-8
-    return np.fromiter(hashes, dtype=np.uint64, count=len(shingles))
+    return np.fromiter(hashes, dtype=np.uint64, count=count)
 
 
-def minhash_signatures(hash_lists: list[np.ndarray], num_perm: int) -> list[np.ndarray]:
-    """MinHash signatures of many texts at once, from their ``shingle_hashes``.
+def minhash_signatures(hashes: np.ndarray, lengths: list[int], num_perm: int) -> np.ndarray:
+    """MinHash signatures of many texts at once: one row of ``num_perm`` values per text, from
+    the ``shingle_hashes`` of all texts one after another (``lengths``: each text's count, at
+    least 1).
 
     Equal to datasketch's ``MinHash(num_perm, seed=1, hashfunc=zlib.crc32, scheme="legacy")``
     updated with each text's shingles, but the permutations are applied to a chunk of texts
-    (at most 8,192 shingles: a 4 MB array at 64 permutations) in one numpy operation instead
-    of one call per text. A signature is its array of ``num_perm`` values.
+    (at most 8,192 shingles: a 4 MB array at 64 permutations) in a few numpy operations
+    instead of one call per text. datasketch's ``(a * h + b) % (2**61 - 1)`` (uint64, wrapping)
+    is reduced without a division: for x < 2**64, x mod (2**61 - 1) is (x & (2**61 - 1)) +
+    (x >> 61), minus 2**61 - 1 once when that reaches it.
     """
     a, b = _permutations(num_perm)
-    out: list[np.ndarray] = []
-    for chunk in _chunks(hash_lists, 8192):
-        hashes = np.concatenate(chunk)
-        values = np.bitwise_and((hashes[:, None] * a + b) % _MERSENNE, _MAX_HASH)
-        offsets = np.cumsum([0] + [len(items) for items in chunk[:-1]])
-        minima = np.minimum.reduceat(values, offsets, axis=0)
-        out.extend(row.copy() for row in minima)  # each its own (a probe may outlive the chunk)
+    ends = np.cumsum(lengths)
+    starts = ends - lengths
+    out = np.empty((len(lengths), num_perm), dtype=np.uint64)
+    for first, end in _chunks(lengths, 8192):
+        start = starts[first]
+        values = hashes[start : ends[end - 1], None] * a
+        values += b
+        high = values >> _SHIFT
+        values &= _MERSENNE
+        values += high
+        np.subtract(values, _MERSENNE, out=values, where=values >= _MERSENNE)
+        values &= _MAX_HASH
+        out[first:end] = np.minimum.reduceat(values, starts[first:end] - start, axis=0)
     return out
 
 
@@ -444,8 +483,9 @@ class NearDuplicates(Metric):
             first = min(state.probes, default=None)
             later = [i for i, key in enumerate(keys) if first is not None and key > first]
             signatures = self._signatures(batch, [items[i] for i in later])
-            for i, signature in zip(later, signatures, strict=True):
-                state.match(keys[i], items[i][1], signature)
+            parts = state.index().parts(signatures)
+            for i, signature, bands in zip(later, signatures, parts, strict=True):
+                state.match(keys[i], items[i][1], signature, bands)
             return state
         priorities = row_priority([k[0] for k in keys], self.seed, [k[1] for k in keys])
         state.rows += len(items)
@@ -454,16 +494,16 @@ class NearDuplicates(Metric):
             self._admit(state, batch, items, keys, priorities)
             return state
         signatures = self._signatures(batch, items)
-        for (_, row, _, text), key, priority, signature in zip(
-            items, keys, priorities.tolist(), signatures, strict=True
-        ):
-            probe = Probe(key, priority, row, signature, excerpt(text))
-            if state.held is not None:
-                state.held.append(probe)
-            else:
-                state.offer(probe)
-        if state.held is not None and len(state.held) > MAX_HELD:
-            state = state.streamed()
+        texts = zip(items, keys, priorities.tolist(), signatures, strict=True)
+        if state.held is not None:
+            state.held += [
+                Probe(key, priority, row, signature.copy(), excerpt(text))
+                for (_, row, _, text), key, priority, signature in texts
+            ]
+            return state.streamed() if len(state.held) > MAX_HELD else state
+        parts = state.index().parts(signatures)
+        for ((_, row, _, text), key, priority, signature), bands in zip(texts, parts, strict=True):
+            state.offer(key, priority, row, signature, bands, text)
         return state
 
     def _admit(
@@ -483,12 +523,16 @@ class NearDuplicates(Metric):
             priority = int(priorities[i])
             if priority < state.limit:
                 _, row, _, text = items[i]
-                hashes = shingle_hashes(features(batch, text).shingles)
+                shingles = features(batch, text).shingles
+                hashes = shingle_hashes(shingles, len(shingles))
                 state.admit(Probe(keys[i], priority, row, None, excerpt(text), hashes))
 
-    def _signatures(self, batch: Batch, items: list[tuple[int, int, int, str]]) -> list[np.ndarray]:
-        hashes = [shingle_hashes(features(batch, text).shingles) for *_, text in items]
-        return minhash_signatures(hashes, self.num_perm)
+    def _signatures(self, batch: Batch, items: list[tuple[int, int, int, str]]) -> np.ndarray:
+        """The texts' signatures, one row each (their shingles hashed in one pass)."""
+        shingles = [features(batch, text).shingles for *_, text in items]
+        lengths = list(map(len, shingles))
+        hashes = shingle_hashes(chain.from_iterable(shingles), sum(lengths))
+        return minhash_signatures(hashes, lengths, self.num_perm)
 
     def merge(self, a: PoolState, b: PoolState) -> PoolState:
         """Exact while both states hold their texts; beyond, the pool of both (the matches then
@@ -516,8 +560,13 @@ class NearDuplicates(Metric):
         if _final(state):
             return None
         unsigned = [p for p in state.probes.values() if p.signature is None]
-        signed = minhash_signatures([p.hashes for p in unsigned], self.num_perm)  # type: ignore[misc]
-        signatures = {p.key: signature for p, signature in zip(unsigned, signed, strict=True)}
+        hashes: list[np.ndarray] = [p.hashes for p in unsigned]  # type: ignore[misc]
+        signed = minhash_signatures(
+            np.concatenate(hashes) if hashes else np.empty(0, np.uint64),
+            list(map(len, hashes)),
+            self.num_perm,
+        )
+        signatures = {p.key: row.copy() for p, row in zip(unsigned, signed, strict=True)}
         probes = {
             key: replace(
                 p, matches=[], count=0, signature=signatures.get(key, p.signature), hashes=None
