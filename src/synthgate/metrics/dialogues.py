@@ -23,7 +23,7 @@ import re
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property, partial
+from functools import cache, cached_property, lru_cache, partial
 from itertools import pairwise
 from typing import Any, ClassVar
 
@@ -106,11 +106,23 @@ def _features(text: str | TextFeatures) -> TextFeatures:
 # Role flips and interruptions -----------------------------------------------------------
 
 
-def _by_speaker(markers: Sequence[tuple[str, str]]) -> dict[str, tuple[str, ...]]:
+@cache
+def _by_speaker(markers: tuple[tuple[str, str], ...]) -> dict[str, tuple[str, ...]]:
+    """Each speaker's markers, by case-folded name."""
     out: dict[str, tuple[str, ...]] = {}
     for speaker, marker in markers:
         out[speaker.casefold()] = (*out.get(speaker.casefold(), ()), marker)
     return out
+
+
+@lru_cache(maxsize=1024)
+def _speaking_as(names: frozenset[str]) -> re.Pattern[str] | None:
+    """A line opening with one of ``names`` and a colon (longest names first), compiled once
+    per set of names (conversations of one dataset share their participants)."""
+    if not names:
+        return None
+    alternatives = "|".join(map(re.escape, sorted(names, key=len, reverse=True)))
+    return re.compile(rf"(?im)^[^\S\n]*({alternatives})[^\S\n]*:")
 
 
 def flagged_turns(
@@ -124,7 +136,7 @@ def flagged_turns(
     participant's name and a colon (``User 2: ...`` inside User 1's turn) is
     ``speaks_as_other``. Cost: one scan of each turn per marker, one regex search per turn.
     """
-    own = _by_speaker(markers)
+    own = _by_speaker(tuple(markers))
     names = {speaker.strip() for speaker, _ in turns} | {speaker for speaker, _ in markers}
     patterns: dict[str, re.Pattern[str] | None] = {}
     out = []
@@ -135,11 +147,7 @@ def flagged_turns(
             out.append((index, "flipped", f"{speaker} turn holds {foreign[0]!r}"))
             continue
         if key not in patterns:
-            others = sorted((n for n in names if n and n.casefold() != key), key=len, reverse=True)
-            alternatives = "|".join(map(re.escape, others))
-            patterns[key] = (
-                re.compile(rf"(?im)^[^\S\n]*({alternatives})[^\S\n]*:") if others else None
-            )
+            patterns[key] = _speaking_as(frozenset(n for n in names if n and n.casefold() != key))
         pattern = patterns[key]
         match = pattern.search(text) if pattern else None
         if match:
@@ -154,7 +162,7 @@ def marked_turns(turns: Sequence[Turn], markers: Sequence[tuple[str, str]]) -> i
     conversation without the marker protocol (its turns are not judged for interruptions)."""
     if not any(marker in text for _, text in turns for _, marker in markers):
         return 0
-    own = _by_speaker(markers)
+    own = _by_speaker(tuple(markers))
     return sum(speaker.casefold() in own for speaker, _ in turns)
 
 
