@@ -191,16 +191,36 @@ def _alpaca_parquet(paper: Path, tmp_path: Path, row_group_size: int) -> Path:
     return path
 
 
-@pytest.mark.parametrize("row_group_size", [1000, 250, 300])
+def _alpaca_jsonl(paper: Path, tmp_path: Path) -> Path:
+    """The 1000 rows as JSON Lines after a byte order mark, with blank lines (no records) and
+    a broken line among them."""
+    lines = _alpaca_parquet(paper, tmp_path, 1000).with_suffix(".jsonl")
+    frame = pd.read_parquet(lines.with_suffix(".parquet"))
+    text = frame.to_json(orient="records", lines=True).splitlines()
+    text[300:300] = ["", "   ", '{"instruction": "broken'] + [""] * 70
+    lines.write_text("\ufeff" + "\n".join(text) + "\n")
+    return lines
+
+
+@pytest.mark.parametrize("source", ["one group", "groups 250", "groups 300", "jsonl"])
 def test_shards_read_every_row_once(
-    paper_data: Path, tmp_path: Path, row_group_size: int, short_rows: None
+    paper_data: Path, tmp_path: Path, source: str, short_rows: None
 ) -> None:
     """Parts of a Parquet file (one row group; row groups dealt evenly; or not evenly, then
-    dealt by batch) hold every row, readable or not, exactly once, with its own row number."""
-    path = _alpaca_parquet(paper_data, tmp_path, row_group_size)
+    dealt by batch) or of JSON Lines hold every row, readable or not, exactly once, with its
+    own row number and id."""
+    sizes = {"one group": 1000, "groups 250": 250, "groups 300": 300}
+    if source in sizes:
+        path = _alpaca_parquet(paper_data, tmp_path, sizes[source])
+    else:
+        path = _alpaca_jsonl(paper_data, tmp_path)
     columns = {"instruction": "instruction", "input": "input"}
     whole = Dataset(path, batch_size=64)
-    rows = [row for batch, _ in whole.batches(columns) for row in batch.rows]
+    rows = [
+        (row, i)
+        for batch, _ in whole.batches(columns)
+        for row, i in zip(batch.rows, batch.ids, strict=True)
+    ]
     unreadable = sorted(whole.unreadable.reasons)
     parts, reasons = [], []
     for index in range(4):
@@ -211,16 +231,24 @@ def test_shards_read_every_row_once(
             for row, i in zip(batch.rows, batch.ids, strict=True)
         ]
         reasons += shard.unreadable.reasons
-    assert sorted(parts) == [(row, row - 1) for row in rows]
-    assert sorted(reasons) == unreadable and len(unreadable) == 3
+    assert sorted(parts) == rows and len(rows) == 997
+    assert sorted(reasons) == unreadable and len(unreadable) == 3 + (source == "jsonl")
 
 
+@pytest.mark.parametrize("source", ["parquet", "jsonl"])
 def test_two_workers_read_their_own_shards_in_both_passes(
-    paper_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, short_rows: None
+    paper_data: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    short_rows: None,
+    source: str,
 ) -> None:
-    """With two workers a Parquet file is read only in shards, by the workers (this process
-    never reads it whole), in the second pass too, and the result is the single pass's."""
+    """With two workers a Parquet or JSON Lines file is read only in shards, by the workers
+    (this process never reads it whole), in the second pass too, and the result is the single
+    pass's."""
     path = _alpaca_parquet(paper_data, tmp_path, 250)
+    if source == "jsonl":
+        path = _alpaca_jsonl(paper_data, tmp_path)
     monkeypatch.setattr(duplicates, "MAX_HELD", 100)
     single = validate(Dataset(path, batch_size=64), "instructions").to_dict()
     read = Dataset.read
@@ -237,7 +265,7 @@ def test_two_workers_read_their_own_shards_in_both_passes(
         result = validate(Dataset(path, batch_size=64), "instructions", engine=engine)
         assert result.to_dict() == single
         assert passes[-1] is not None  # the near-duplicates took their second pass
-    assert single["dataset"]["rows_unreadable"] == 3
+    assert single["dataset"]["rows_unreadable"] == 3 + (source == "jsonl")
 
 
 def spy(method: Any, calls: list[Any]) -> Any:

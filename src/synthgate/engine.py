@@ -248,8 +248,8 @@ class PartitionedEngine(Engine):
     """Batch ``j`` goes to partition ``j % partitions``; the partial states are merged as they
     finish.
 
-    With ``workers`` > 1 and a source that reads in shards (``Dataset.shardable``: Parquet,
-    ``save_to_disk``), each worker process reads and folds a partition itself
+    With ``workers`` > 1 and a source that reads in shards (``Dataset.shardable``: Parquet, JSON
+    Lines, ``save_to_disk``), each worker process reads and folds a partition itself
     (``fold_shard``), so reading, checking and folding all run in parallel, in both passes;
     this process only merges and finalizes. Otherwise this process reads the batches and each
     partition is folded in tasks of ``task_batches`` batches, run in ``workers`` processes
@@ -295,14 +295,14 @@ class PartitionedEngine(Engine):
         second: States | None,
     ) -> States:
         """One pass: each partition read and folded by a worker (``fold_shard``), the parts
-        merged as they finish; progress in rows, as each part finishes."""
+        merged as they finish; progress moves as each part finishes."""
         shards = [Shard(index, self.partitions) for index in range(self.partitions)]
         tasks = [pool.submit(fold_shard, plan, source, shard, second) for shard in shards]
         merged: Part | None = None
-        for task in as_completed(tasks):
+        for done, task in enumerate(as_completed(tasks), start=1):
             merged = task.result() if merged is None else merged.merge(task.result())
             if progress:
-                progress(merged.rows_read, source.size)
+                progress(source.size * done // len(tasks), source.size)
         assert merged is not None
         source.rows_read, source.unreadable = merged.rows_read, merged.unreadable
         return merged.states

@@ -150,11 +150,27 @@ def _too_long(size: int) -> str:
 
 
 def _jsonl_records(
-    path: Path, compression: str | None = None
-) -> Iterator[tuple[int, dict[str, Any] | str, int]]:
-    """(line number, object or error reason, bytes read) for every non-blank line."""
+    path: Path, compression: str | None = None, shard: tuple[Shard, int] | None = None
+) -> Iterator[tuple[int, dict[str, Any] | str | None, int]]:
+    """(line number, object or error reason, bytes read) for every non-blank line; with
+    ``(shard, size)``, None for the records outside the shard's blocks of ``size`` records."""
     with _open_bytes(path, compression) as (handle, tell):
-        yield from jsonl_records(_lines(handle), tell=tell)
+        lines = _lines(handle)
+        yield from jsonl_records(lines if shard is None else _shard_lines(lines, *shard), tell=tell)
+
+
+def _shard_lines(
+    lines: Iterable[bytes | int], shard: Shard, size: int
+) -> Iterator[bytes | int | None]:
+    """The lines, with None for every record outside ``shard`` (record ``r`` is in block
+    ``r // size``): a line read past is not parsed."""
+    record = 0
+    for number, raw in enumerate(lines, start=1):
+        if isinstance(raw, bytes) and blank_line(raw.removeprefix(_BOM) if number == 1 else raw):
+            yield raw
+            continue
+        yield raw if shard.owns(record // size) else None
+        record += 1
 
 
 def blank_line(raw: bytes) -> bool:
@@ -163,13 +179,16 @@ def blank_line(raw: bytes) -> bool:
 
 
 def jsonl_records(
-    lines: Iterable[bytes | int], first: int = 1, tell: Callable[[], int] = lambda: 0
-) -> Iterator[tuple[int, dict[str, Any] | str, int]]:
+    lines: Iterable[bytes | int | None], first: int = 1, tell: Callable[[], int] = lambda: 0
+) -> Iterator[tuple[int, dict[str, Any] | str | None, int]]:
     """(line number, object or error reason, ``tell()``) for every non-blank line of ``lines``
-    (each line's bytes with its end of line, or the length of a line read past), numbered
-    from ``first``: the JSON Lines format wherever the lines come from (a file, a Spark
-    partition)."""
+    (each line's bytes with its end of line, the length of a line read past, or None for a
+    record another process reads: given as None), numbered from ``first``: the JSON Lines
+    format wherever the lines come from (a file, a Spark partition)."""
     for number, raw in enumerate(lines, start=first):
+        if raw is None:
+            yield number, None, tell()
+            continue
         if isinstance(raw, int):
             yield number, _too_long(raw), tell()
             continue
@@ -279,14 +298,17 @@ def _json_array_records(
 
 
 def chunks_from_records(
-    records: Iterator[tuple[int, dict[str, Any] | str, int]],
+    records: Iterator[tuple[int, dict[str, Any] | str | None, int]],
     columns: list[str],
     size: int,
     first_id: int = 0,
 ) -> Iterator[Chunk]:
-    """Chunks of ``size`` readable records; the records are identified from ``first_id`` on."""
+    """Chunks of ``size`` readable records; the records are identified from ``first_id`` on
+    (a None record, another shard's, is counted and skipped)."""
     chunk = Chunk([], {c: [] for c in columns})
     for index, (number, record, position) in enumerate(records, start=first_id):
+        if record is None:
+            continue
         if isinstance(record, str):
             chunk.errors.append((number, record))
         else:
@@ -405,9 +427,10 @@ def parquet_file(path: Path) -> pq.ParquetFile:
 @dataclass(frozen=True)
 class Shard:
     """Part ``index`` (from 0) of ``count`` parts of a source's rows, read by one process
-    (``Dataset.read``): batch ``j`` of the source is part ``j % count``'s, or for a Parquet file
-    whose row groups deal evenly, row group ``j``. The other rows are read past (decoded,
-    never converted nor checked), so the parts read at the same time in as many processes."""
+    (``Dataset.read``): batch ``j`` of the source is part ``j % count``'s (for JSON Lines, the
+    ``j``-th block of a batch's size of records), or for a Parquet file whose row groups deal
+    evenly, row group ``j``. The other rows are read past (decoded or split into lines, never
+    parsed, converted nor checked), so the parts read at the same time in as many processes."""
 
     index: int
     count: int
@@ -518,7 +541,7 @@ def _stream_batches(files: list[Path], size: int) -> Iterator[pa.RecordBatch]:
                 yield record_batch.slice(offset, size)
 
 
-SHARDED_FORMATS = ("parquet", "hf_dataset")
+SHARDED_FORMATS = ("parquet", "hf_dataset", "jsonl")
 """Formats ``Dataset.read`` reads in shards (``Shard``)."""
 FORMATS = {
     ".jsonl": "jsonl",
@@ -671,8 +694,8 @@ class Dataset:
 
     def shardable(self, columns: dict[str, str]) -> bool:
         """Whether ``read(columns, shard)`` can read a part of the rows without reading the
-        others: Arrow files (Parquet, ``save_to_disk``), not dialogues stored one row per turn
-        (a dialogue's rows are assembled in file order)."""
+        others: Arrow files (Parquet, ``save_to_disk``) and JSON Lines, not dialogues stored one
+        row per turn (a dialogue's rows are assembled in file order)."""
         return self.format in SHARDED_FORMATS and "dialogue_id" not in columns
 
     def _chunks(self, columns: list[str], shard: Shard | None = None) -> Iterator[Chunk]:
@@ -680,7 +703,11 @@ class Dataset:
         if self.frame is not None:
             return _dataframe_chunks(self.frame, columns, size)
         assert self.path is not None
-        readers = {"jsonl": _jsonl_records, "csv": _csv_records, "json": _json_array_records}
+        if self.format == "jsonl":
+            sharded = None if shard is None else (shard, size)
+            records = _jsonl_records(self.path, self.compression, sharded)
+            return chunks_from_records(records, columns, size)
+        readers = {"csv": _csv_records, "json": _json_array_records}
         if self.format in readers:
             records = readers[self.format](self.path, self.compression)
             return chunks_from_records(records, columns, size)
@@ -726,7 +753,7 @@ T = TypeVar("T")
 
 
 def record_columns(
-    records: Iterable[tuple[int, dict[str, Any] | str, int]], name: str
+    records: Iterable[tuple[int, dict[str, Any] | str | None, int]], name: str
 ) -> list[str]:
     """The keys of the readable objects among the first 1000 records, in order of appearance."""
     columns: dict[str, None] = {}
