@@ -92,12 +92,13 @@ def shingles(tokens: list[str], size: int = 3) -> list[str]:
 def similar(a: set[Any], b: set[Any], threshold: float) -> bool:
     """Jaccard(a, b) = |a & b| / |a | b| >= ``threshold``. Sets whose sizes differ too much are
     rejected unseen: Jaccard is at most the smaller size over the larger."""
-    small, large = sorted((len(a), len(b)))
+    small, large = (len(a), len(b)) if len(a) <= len(b) else (len(b), len(a))
     if not large:
         return True
     if small < threshold * large:
         return False
-    return len(a & b) >= threshold * len(a | b)
+    common = len(a & b)
+    return common >= threshold * (small + large - common)  # |a | b| = |a| + |b| - |a & b|
 
 
 class TextFeatures:
