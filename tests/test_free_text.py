@@ -181,6 +181,15 @@ def test_text_counts_are_textstats_words_sentences_and_syllables(pieces: list[st
     )
 
 
+def test_marker_words_carry_wordfreqs_english_frequencies() -> None:
+    from wordfreq import word_frequency
+
+    from synthgate.metrics.vocabulary import MARKERS
+
+    for forms in MARKERS.values():
+        assert forms == {form: word_frequency(form, "en") for form in forms}
+
+
 def test_readability_is_clipped_to_the_scale_and_undefined_for_short_texts() -> None:
     urls = " ".join(f"https://example.com/path/item-{i}" for i in range(12))
     assert readability(urls, "flesch_reading_ease") == 0.0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from itertools import chain
 
+import numpy as np
 import pytest
 
 from synthgate.batch import Batch
@@ -164,6 +165,49 @@ def test_vectorized_minhash_equals_datasketch_per_text() -> None:
         reference = MinHash(num_perm=64, seed=MINHASH_SEED, hashfunc=zlib.crc32, scheme="legacy")
         reference.update_batch(shingles(text))
         assert (signature == reference.hashvalues).all()
+
+
+@pytest.mark.parametrize("num_perm", [16, 17, 64, 1024])
+def test_minhash_permutations_are_datasketchs(num_perm: int) -> None:
+    from datasketch import MinHash
+
+    from synthgate.metrics.duplicates import MINHASH_SEED, _permutations
+
+    a, b = MinHash(num_perm=num_perm, seed=MINHASH_SEED, scheme="legacy").permutations
+    ours = _permutations(num_perm)
+    assert [p.dtype for p in ours] == [np.uint64, np.uint64]
+    assert (ours[0][0] == a).all() and (ours[1][0] == b).all()
+
+
+def lsh_cases() -> list[tuple[float, int]]:
+    """(threshold, num_perm): every near-duplicate entry of the built-in suites, a grid over
+    ``PARAMETER_RANGES``' thresholds at permutation counts across its range, and its ends."""
+    from synthgate.suite import PARAMETER_RANGES, builtin_suites, load_suite
+
+    suites = [
+        (metric.threshold, metric.num_perm)
+        for name in builtin_suites()
+        for entry in load_suite(name).entries
+        for metric in entry.expectation.metrics().values()
+        if isinstance(metric, NearDuplicates)
+    ]
+    assert suites, "the built-in suites have near-duplicate entries"
+    low, high = (int(end) for end in PARAMETER_RANGES["num_perm"])
+    grid = [(t / 20, n) for n in (low, 17, 64) for t in range(21)]
+    wider = [(t / 10, n) for n in (128, 256) for t in range(11)]
+    return sorted({*suites, *grid, *wider, (0.8, high)})
+
+
+def test_lsh_bands_and_rows_are_datasketchs() -> None:
+    """The (bands, rows) computed without scipy are those datasketch's MinHashLSH chooses with
+    synthgate's weights (``_optimal_param``, scipy's quad)."""
+    from datasketch.lsh import _optimal_param
+
+    from synthgate.metrics.duplicates import LSH_WEIGHTS, _lsh_params
+
+    for threshold, num_perm in lsh_cases():
+        expected = _optimal_param(threshold, num_perm, *LSH_WEIGHTS)
+        assert _lsh_params(threshold, num_perm) == expected, (threshold, num_perm)
 
 
 def test_bottom_k_sample_does_not_depend_on_batch_sizes_even_when_a_batch_fills_it_exactly() -> (

@@ -180,12 +180,36 @@ false negatives cost recall that nothing recovers, false positives only a MinHas
 
 @functools.cache
 def _lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
-    """datasketch's (bands, rows) for ``threshold``, tuned for recall (``LSH_WEIGHTS``):
-    computed once, not per state (~13 ms)."""
-    from datasketch import MinHashLSH
+    """datasketch's (bands, rows) for ``threshold``, tuned for recall (``LSH_WEIGHTS``).
 
-    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, weights=LSH_WEIGHTS)
-    return lsh.b, lsh.r
+    As datasketch's ``MinHashLSH`` picks them (``datasketch.lsh._optimal_param``): of every
+    ``bands * rows <= num_perm``, the first (by bands, then rows) that minimizes the weighted
+    areas of false positives (the chance ``1 - (1 - s^rows)^bands`` that a pair of Jaccard
+    ``s`` shares a band, over ``s < threshold``) and false negatives (its complement, over
+    ``s > threshold``). datasketch integrates with scipy's ``quad``, and importing it imports
+    scipy.integrate (half a second of every run's start-up); the chance is a polynomial of
+    degree at most ``num_perm`` in ``s``, so a Gauss-Legendre rule of ``num_perm // 2 + 1``
+    nodes (numpy) integrates it exactly. ``tests/test_metrics.py`` checks the choice equals
+    datasketch's. Computed once, not per state.
+    """
+    nodes, weights = np.polynomial.legendre.leggauss(num_perm // 2 + 1)
+
+    def area(band: int, rows: np.ndarray, low: float, high: float, shared: bool) -> np.ndarray:
+        s = (high - low) / 2 * nodes + (high + low) / 2
+        chance = 1 - (1 - s**rows) ** band
+        return (high - low) / 2 * ((chance if shared else 1 - chance) @ weights)
+
+    best, chosen = np.inf, (0, 0)
+    for band in range(1, num_perm + 1):
+        rows = np.arange(1, num_perm // band + 1, dtype=float)[:, None]
+        error = (
+            area(band, rows, 0.0, threshold, True) * LSH_WEIGHTS[0]
+            + area(band, rows, threshold, 1.0, False) * LSH_WEIGHTS[1]
+        )
+        at = int(np.argmin(error))  # the first of equal minima, as datasketch's strict <
+        if error[at] < best:
+            best, chosen = error[at], (band, at + 1)
+    return chosen
 
 
 Key = tuple[int, int]
@@ -388,9 +412,16 @@ _SHIFT = np.uint64(61)
 
 @functools.cache
 def _permutations(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
-    from datasketch import MinHash
-
-    a, b = MinHash(num_perm=num_perm, seed=MINHASH_SEED, scheme="legacy").permutations
+    """datasketch's ``MinHash(num_perm, seed=MINHASH_SEED, scheme="legacy").permutations``
+    (the pairs ``a, b`` of ``(a * h + b) mod 2^61 - 1``, drawn in turn from numpy's
+    ``RandomState``), made here: importing datasketch imports scipy.integrate, half a second
+    of start-up. ``tests/test_metrics.py`` checks them equal."""
+    draw = np.random.RandomState(MINHASH_SEED)
+    pairs = [
+        (draw.randint(1, _MERSENNE, dtype=np.uint64), draw.randint(0, _MERSENNE, dtype=np.uint64))
+        for _ in range(num_perm)
+    ]
+    a, b = np.array(pairs, dtype=np.uint64).T
     return a[None, :], b[None, :]
 
 

@@ -12,7 +12,7 @@ Per text, the metric counts the marker words it holds (lower-cased word tokens, 
 with its inflections) and the text's words. The expected number of texts holding a marker, were
 the words drawn at the rates of human English, is ``sum over texts of 1 - (1 - F)^words``,
 where ``F`` is the summed frequency of every marker form in the ``wordfreq`` package's English
-list (offline; wordfreq is imported on first use, so start-up does not pay for it). Memory:
+list (``MARKERS`` holds them, so start-up does not pay for wordfreq). Memory:
 counters and the first rows of each marker.
 """
 
@@ -21,61 +21,91 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import cache
 
 from synthgate.batch import Batch
 from synthgate.metrics import Metric, merge_examples
 from synthgate.metrics.tokens import excerpt, features
 
-MARKERS: dict[str, tuple[str, ...]] = {
-    "delve": ("delve", "delves", "delved", "delving"),
-    "showcase": ("showcase", "showcases", "showcased", "showcasing"),
-    "underscore": ("underscore", "underscores", "underscored", "underscoring"),
-    "intricate": ("intricate", "intricately", "intricacies", "intricacy"),
-    "meticulous": ("meticulous", "meticulously"),
-    "pivotal": ("pivotal",),
-    "realm": ("realm", "realms"),
-    "tapestry": ("tapestry", "tapestries"),
-    "commendable": ("commendable",),
-    "testament": ("testament",),
-    "multifaceted": ("multifaceted",),
-    "nuanced": ("nuanced",),
-    "bolster": ("bolster", "bolsters", "bolstered", "bolstering"),
-    "garner": ("garner", "garners", "garnered", "garnering"),
-    "embark": ("embark", "embarks", "embarked", "embarking"),
-    "invaluable": ("invaluable",),
-    "noteworthy": ("noteworthy",),
-    "unwavering": ("unwavering",),
-    "seamless": ("seamless", "seamlessly"),
-    "vibrant": ("vibrant",),
-    "foster": ("foster", "fosters", "fostered", "fostering"),
-    "elevate": ("elevate", "elevates", "elevating"),
-    "captivating": ("captivating",),
-    "paramount": ("paramount",),
-    "navigate": ("navigate", "navigates", "navigating"),
+MARKERS: dict[str, dict[str, float]] = {
+    "delve": {"delve": 1.38e-06, "delves": 5.13e-07, "delved": 4.47e-07, "delving": 6.03e-07},
+    "showcase": {
+        "showcase": 8.32e-06,
+        "showcases": 1.78e-06,
+        "showcased": 1.91e-06,
+        "showcasing": 2.19e-06,
+    },
+    "underscore": {
+        "underscore": 9.33e-07,
+        "underscores": 8.32e-07,
+        "underscored": 6.03e-07,
+        "underscoring": 2.63e-07,
+    },
+    "intricate": {
+        "intricate": 3.55e-06,
+        "intricately": 5.37e-07,
+        "intricacies": 8.32e-07,
+        "intricacy": 2.14e-07,
+    },
+    "meticulous": {"meticulous": 1.74e-06, "meticulously": 1.2e-06},
+    "pivotal": {"pivotal": 3.16e-06},
+    "realm": {"realm": 1.15e-05, "realms": 2.82e-06},
+    "tapestry": {"tapestry": 1.74e-06, "tapestries": 6.31e-07},
+    "commendable": {"commendable": 1.17e-06},
+    "testament": {"testament": 1.17e-05},
+    "multifaceted": {"multifaceted": 6.31e-07},
+    "nuanced": {"nuanced": 1.82e-06},
+    "bolster": {
+        "bolster": 2.04e-06,
+        "bolsters": 3.31e-07,
+        "bolstered": 7.94e-07,
+        "bolstering": 3.89e-07,
+    },
+    "garner": {
+        "garner": 3.55e-06,
+        "garners": 2.19e-07,
+        "garnered": 2.19e-06,
+        "garnering": 5.62e-07,
+    },
+    "embark": {
+        "embark": 2.51e-06,
+        "embarks": 5.25e-07,
+        "embarked": 3.16e-06,
+        "embarking": 1.45e-06,
+    },
+    "invaluable": {"invaluable": 3.47e-06},
+    "noteworthy": {"noteworthy": 3.09e-06},
+    "unwavering": {"unwavering": 1.02e-06},
+    "seamless": {"seamless": 2.04e-06, "seamlessly": 1.26e-06},
+    "vibrant": {"vibrant": 4.68e-06},
+    "foster": {
+        "foster": 2.14e-05,
+        "fosters": 1.29e-06,
+        "fostered": 1.48e-06,
+        "fostering": 2.24e-06,
+    },
+    "elevate": {"elevate": 2.4e-06, "elevates": 5.75e-07, "elevating": 1.05e-06},
+    "captivating": {"captivating": 1.48e-06},
+    "paramount": {"paramount": 5.37e-06},
+    "navigate": {"navigate": 4.79e-06, "navigates": 2.4e-07, "navigating": 1.95e-06},
 }
 """Style words whose frequency rose far above expectation in LLM-era text (Kobak et al. 2024,
-Table of excess style words; Liang et al. 2024), with their inflections, by lemma."""
+Table of excess style words; Liang et al. 2024), with their inflections, by lemma, and each
+form's frequency in human English: wordfreq's ``word_frequency(form, "en")`` (wordfreq 3, whose
+data no longer changes), written here so that a run neither imports wordfreq nor loads its
+list (0.3 s of start-up); ``tests/test_free_text.py`` checks them equal."""
 FORMS = {form: lemma for lemma, forms in MARKERS.items() for form in forms}
 EXAMPLES_PER_MARKER = 3
+HUMAN_SHARE = sum(frequency for forms in MARKERS.values() for frequency in forms.values())
+"""The summed frequency of every marker form in human English (``F``)."""
 SCALE = 2**40
 """Expected counts are summed as integers in units of 1 / SCALE, so that any partitioning of
 the rows merges to the same value (float sums depend on their order)."""
 
 
-@cache
-def human_frequency() -> dict[str, float]:
-    """Each marker form's frequency in human English (wordfreq's ``en`` list)."""
-    from wordfreq import word_frequency
-
-    return {form: word_frequency(form, "en") for form in FORMS}
-
-
 def _expected(words: int, texts: int) -> int:
     """Texts of ``words`` words expected to hold a marker, in units of 1 / ``SCALE``, times
     ``texts`` such texts (each rounded, as one text's)."""
-    total = sum(human_frequency().values())
-    return texts * round(SCALE * -math.expm1(words * math.log1p(-total)))
+    return texts * round(SCALE * -math.expm1(words * math.log1p(-HUMAN_SHARE)))
 
 
 @dataclass
