@@ -3,6 +3,7 @@ while its libraries are still loading (an interrupt then prints one line, not a 
 
 from __future__ import annotations
 
+import gc
 import sys
 
 
@@ -12,6 +13,9 @@ def run() -> None:
     except KeyboardInterrupt:
         print("synthgate: interrupted", file=sys.stderr)
         sys.exit(130)
+    # The objects of the modules just loaded live as long as the command: frozen, the cyclic
+    # garbage collector no longer scans them in each full collection (start-up, issue 14).
+    gc.freeze()
     sys.exit(main())
 
 
