@@ -27,7 +27,7 @@ from synthgate.metrics.instructions import (
 )
 from synthgate.metrics.openers import OpenerCounts
 from synthgate.metrics.tokens import TextFeatures, first_words, similar
-from synthgate.metrics.vocabulary import SCALE, MarkerVocabulary, human_frequency
+from synthgate.metrics.vocabulary import HUMAN_SHARE, SCALE, MarkerVocabulary
 from synthgate.suite import Suite, load_suite, parse_suite
 
 SEED = "instructions/self_instruct_seed_human.jsonl"
@@ -304,10 +304,9 @@ def test_expected_marker_texts_are_each_texts_expectation_summed() -> None:
     state = MarkerVocabulary("text").update(
         MarkerVocabulary("text").start(), Batch(list(range(len(texts))), {"text": texts})
     )
-    total = sum(human_frequency().values())
     lengths = [len(TextFeatures(t).words) for t in texts if t]
     assert state.expected == sum(
-        round(SCALE * -math.expm1(n * math.log1p(-total))) for n in lengths
+        round(SCALE * -math.expm1(n * math.log1p(-HUMAN_SHARE))) for n in lengths
     )
     assert (state.texts, state.words, state.with_marker) == (5, sum(lengths), 1)
 
