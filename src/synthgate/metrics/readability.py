@@ -178,13 +178,16 @@ def readability(text: Any, formula: str) -> float | None:
     one sentence."""
     if isinstance(text, list):
         turns = [found for _, turn in text if (found := as_features(turn))]
+        if sum(len(turn.words) for turn in turns) < MIN_WORDS:
+            return None
+        words, sentences, syllables = map(
+            sum, zip(*map(text_counts, (turn.text for turn in turns)), strict=True)
+        )
     else:
-        turns = [found] if (found := as_features(text)) else []
-    if sum(len(turn.words) for turn in turns) < MIN_WORDS:
-        return None
-    words, sentences, syllables = map(
-        sum, zip(*map(text_counts, (turn.text for turn in turns)), strict=True)
-    )
+        found = as_features(text)
+        if found is None or len(found.words) < MIN_WORDS:
+            return None
+        words, sentences, syllables = text_counts(found.text)
     per_sentence = words / sentences if sentences else 0.0
     per_word = syllables / words if words else 0.0
     value = FORMULAS[formula](per_sentence, per_word) if per_sentence and per_word else 0.0

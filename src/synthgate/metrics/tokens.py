@@ -167,7 +167,9 @@ def as_features(value: Any) -> TextFeatures | None:
     non-empty text."""
     if isinstance(value, str):
         value = TextFeatures(value)
-    return value if isinstance(value, TextFeatures) and value.text.strip() else None
+    if isinstance(value, TextFeatures) and value.text and not value.text.isspace():
+        return value  # ``not isspace()``: ``strip()`` would leave something, without a copy
+    return None
 
 
 def features(batch: Batch, text: str) -> TextFeatures:

@@ -94,6 +94,7 @@ form's frequency in human English: wordfreq's ``word_frequency(form, "en")`` (wo
 data no longer changes), written here so that a run neither imports wordfreq nor loads its
 list (0.3 s of start-up); ``tests/test_free_text.py`` checks them equal."""
 FORMS = {form: lemma for lemma, forms in MARKERS.items() for form in forms}
+_FORM_SET = frozenset(FORMS)
 EXAMPLES_PER_MARKER = 3
 HUMAN_SHARE = sum(frequency for forms in MARKERS.values() for frequency in forms.values())
 """The summed frequency of every marker form in human English (``F``)."""
@@ -150,7 +151,7 @@ class MarkerVocabulary(Metric):
         for row, _, text in batch.texts(self.role):
             tokens = features(batch, text).words
             lengths.append(len(tokens))
-            if FORMS.keys().isdisjoint(tokens):
+            if _FORM_SET.isdisjoint(tokens):
                 continue
             found = [FORMS[t] for t in tokens if t in FORMS]
             state.with_marker += 1
