@@ -292,6 +292,13 @@ def test_words_read_from_tokens_equal_the_word_regex() -> None:
 
 
 @settings(max_examples=300, deadline=None)
+@given(st.text(max_size=80))
+def test_tokens_are_words_and_single_other_characters(text: str) -> None:
+    """``TextFeatures.tokens`` (``\\w+|\\S``) are the ``\\w+|[^\\w\\s]`` tokens of the lower case."""
+    assert TextFeatures(text).tokens == re.findall(r"\w+|[^\w\s]", text.lower())
+
+
+@settings(max_examples=300, deadline=None)
 @given(st.text(max_size=60), st.integers(0, 4))
 def test_first_words_are_the_first_of_the_words(text: str, count: int) -> None:
     """An opener reads only its first words, and they are ``TextFeatures.words``' first."""

@@ -77,7 +77,7 @@ class PlaceholderCheck(RowCheck):
         return None
 
 
-_CASED_TOKEN = re.compile(r"\w+|[^\w\s]")
+_CASED_TOKEN = re.compile(r"\w+|\S")  # as tokens._TOKEN, case kept
 
 
 def shingle_set(text: str) -> set[str]:
