@@ -10,7 +10,7 @@ import pytest
 
 from synthgate.batch import Batch
 from synthgate.metrics import Metric
-from synthgate.metrics.duplicates import ExactDuplicates, NearDuplicates
+from synthgate.metrics.duplicates import ExactDuplicates, NearDuplicates, _hash
 from synthgate.metrics.labels import LabelDistribution
 from synthgate.metrics.lexical import TextSample, distinct_n_at_budget
 from synthgate.metrics.rows import RowValues
@@ -119,6 +119,18 @@ def test_exact_duplicate_rate_is_exact_below_k_and_close_beyond() -> None:
     sketched = ExactDuplicates("text", k=4096).compute(batches(many, 4096))
     assert sketched.rate.low <= 0.5 <= sketched.rate.high
     assert sketched.rate.value == pytest.approx(0.5, abs=0.05)
+
+
+def test_exact_duplicates_count_a_repeat_of_the_largest_kept_key() -> None:
+    """Once the sketch is truncated, its largest kept key is the limit, and a later repeat of
+    that very text counts (it used to be read past, found by test_merges' hypothesis test)."""
+    texts = [f"text number {i}" for i in range(7)]
+    kept = sorted(texts, key=_hash)[2]  # the 3rd smallest of 7 > 2k: the limit
+    metric = ExactDuplicates("text", k=3)
+    state = metric.update(metric.start(), Batch(list(range(1, 8)), {"text": texts}))
+    assert state.truncated and max(state.clusters) == _hash(kept)
+    state = metric.update(state, Batch([8], {"text": [kept]}))
+    assert [c.rows for c in metric.finalize(state).clusters] == [[texts.index(kept) + 1, 8]]
 
 
 def test_exact_duplicates_ignore_case_and_spacing_and_name_the_cluster_rows() -> None:

@@ -130,7 +130,7 @@ class ExactDuplicates(Metric):
         for row, _, text in batch.texts(self.role):
             state.rows += 1
             key = _hash(features(batch, text).normalized)
-            if key >= limit:
+            if key > limit:  # the limit itself is a kept key: its repeats count
                 continue
             cluster = state.clusters.get(key)
             if cluster is None:
