@@ -10,7 +10,8 @@ dataclasses, ``States`` plain data.
 - ``LocalEngine``: one pass over the batches in file order (the default).
 - ``PartitionedEngine``: the batches are dealt to ``partitions`` partitions and folded in
   tasks of a few batches each, in any order (a seeded shuffle with ``seed``), in ``workers``
-  processes; the partial states are merged in any tree shape. Metric merges are order-free
+  processes (each reading its own partition, ``fold_shard``, when the source reads in shards);
+  the partial states are merged in any tree shape. Metric merges are order-free
   (``synthgate.metrics``), so it returns exactly the single pass's values: that is what lets a
   cluster engine (Spark's ``mapPartitions`` + ``treeAggregate``) reuse every metric.
 
