@@ -154,23 +154,9 @@ def _jsonl_records(
 ) -> Iterator[tuple[int, dict[str, Any] | str | None, int]]:
     """(line number, object or error reason, bytes read) for every non-blank line; with
     ``(shard, size)``, None for the records outside the shard's blocks of ``size`` records."""
+    owns = None if shard is None else (lambda record: shard[0].owns(record // shard[1]))
     with _open_bytes(path, compression) as (handle, tell):
-        lines = _lines(handle)
-        yield from jsonl_records(lines if shard is None else _shard_lines(lines, *shard), tell=tell)
-
-
-def _shard_lines(
-    lines: Iterable[bytes | int], shard: Shard, size: int
-) -> Iterator[bytes | int | None]:
-    """The lines, with None for every record outside ``shard`` (record ``r`` is in block
-    ``r // size``): a line read past is not parsed."""
-    record = 0
-    for number, raw in enumerate(lines, start=1):
-        if isinstance(raw, bytes) and blank_line(raw.removeprefix(_BOM) if number == 1 else raw):
-            yield raw
-            continue
-        yield raw if shard.owns(record // size) else None
-        record += 1
+        yield from jsonl_records(_lines(handle), tell=tell, owns=owns)
 
 
 def blank_line(raw: bytes) -> bool:
@@ -179,22 +165,29 @@ def blank_line(raw: bytes) -> bool:
 
 
 def jsonl_records(
-    lines: Iterable[bytes | int | None], first: int = 1, tell: Callable[[], int] = lambda: 0
+    lines: Iterable[bytes | int],
+    first: int = 1,
+    tell: Callable[[], int] = lambda: 0,
+    owns: Callable[[int], bool] | None = None,
 ) -> Iterator[tuple[int, dict[str, Any] | str | None, int]]:
     """(line number, object or error reason, ``tell()``) for every non-blank line of ``lines``
-    (each line's bytes with its end of line, the length of a line read past, or None for a
-    record another process reads: given as None), numbered from ``first``: the JSON Lines
-    format wherever the lines come from (a file, a Spark partition)."""
+    (each line's bytes with its end of line, or the length of a line read past), numbered
+    from ``first``: the JSON Lines format wherever the lines come from (a file, a Spark
+    partition). With ``owns``, a record (counted from 0) it does not own is given as None,
+    not parsed: another process reads it."""
+    index = -1  # of the record
     for number, raw in enumerate(lines, start=first):
-        if raw is None:
+        if isinstance(raw, bytes):
+            if number == 1 and raw.startswith(_BOM):
+                raw = raw[len(_BOM) :]
+            if blank_line(raw):
+                continue
+        index += 1
+        if owns is not None and not owns(index):
             yield number, None, tell()
             continue
         if isinstance(raw, int):
             yield number, _too_long(raw), tell()
-            continue
-        if number == 1 and raw.startswith(_BOM):
-            raw = raw[len(_BOM) :]
-        if blank_line(raw):
             continue
         try:
             text = raw.decode("utf-8")
