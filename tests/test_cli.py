@@ -7,10 +7,12 @@ from importlib import resources
 from pathlib import Path
 
 import jsonschema
+import pandas as pd
 import pytest
 
 from synthgate import Codings, load_suite, validate
 from synthgate.cli import main
+from synthgate.report.format import measures
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 SAMPLE = EXAMPLES / "instructions_llm.jsonl"
@@ -344,3 +346,15 @@ def test_distinct_n_on_too_little_text_is_not_measured(tmp_path: Path) -> None:
         "suite: s\nexpectations:\n  - expect: distinct_n\n    bounds: {min: 0.3}\n  - expect: compression_ratio\n    bounds: {max: 4}\n"
     )
     assert [r.status for r in validate(data, suite).results] == ["skipped", "skipped"]
+
+
+def test_the_report_says_what_each_check_measures_with_its_parameters_and_columns() -> None:
+    rows = pd.read_json(SAMPLE, lines=True).rename(columns={"output": "response"})
+    results = validate(rows, "instructions", mapping={"output": "response"}).results
+    said = {r.id: measures(r) for r in results}
+    assert "windows of 5,000 tokens" in said["distinct_n[output]"]
+    assert (
+        "rows whose response text copies the row's instruction text"
+        in said["copy_rate[output<-instruction]"]
+    )
+    assert "``" not in "".join(said.values())

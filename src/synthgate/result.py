@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from synthgate.judging import Verdict
@@ -35,6 +35,8 @@ class ExpectationResult:
     verdict: Verdict
     reference_observation: Observation | None = None
     note: str | None = None
+    parameters: dict[str, Any] = field(default_factory=dict)
+    """The expectation's parameter values (what the report's "measures" line fills in)."""
 
     @property
     def success(self) -> bool | None:

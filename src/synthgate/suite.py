@@ -120,6 +120,10 @@ class Entry:
             verdict=verdict,
             reference_observation=reference,
             note=note,
+            parameters={
+                f.name: getattr(self.expectation, f.name)
+                for f in dataclasses.fields(self.expectation)
+            },
         )
 
 

@@ -99,7 +99,7 @@ class _Readability(Expectation):
 @register
 @dataclass(frozen=True)
 class Readability(_Readability):
-    """Median readability of a text column (textstat ``formula``, Flesch reading ease by default).
+    """Median readability of a text column, by textstat's ``formula``.
 
     Machine rewrites shift style (FINDINGS.md §5): against a human reference the per-row
     scores are compared with Cohen's d (Welch's t-test p-value beside) or a Kolmogorov-Smirnov

@@ -53,7 +53,7 @@ def flag_observation(result: FlagResult, what: str) -> Observation:
 @register
 @dataclass(frozen=True)
 class OpenerConcentration(Expectation):
-    """Probability that two random texts of a column open with the same ``words`` words.
+    """Probability that two random texts of a column open with the same ``words`` word(s).
 
     Simpson's collision probability of openers, estimated without bias at any size, so one
     bound holds for 175 rows and for 10M (1 / value is the effective number of openers).

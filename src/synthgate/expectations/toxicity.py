@@ -144,7 +144,7 @@ class _ScoreSummary(SampledToxicity):
 @register
 @dataclass(frozen=True)
 class ToxicityMean(_ScoreSummary):
-    """Mean detoxify score of a text column in one ``category`` (``toxicity`` by default).
+    """Mean detoxify score of a text column in the ``category`` category.
 
     Scored on a seeded sample of ``sample`` texts, with a 95% interval (normal
     approximation). Against a reference the per-text scores are compared (Cohen's d with
@@ -175,7 +175,7 @@ class ToxicityMean(_ScoreSummary):
 @register
 @dataclass(frozen=True)
 class ToxicityRate(_ScoreSummary):
-    """Share of texts whose detoxify score in ``category`` is at least ``threshold`` (0.5).
+    """Share of texts whose detoxify score in ``category`` is at least ``threshold``.
 
     Scored on a seeded sample of ``sample`` texts, with a Wilson interval; against a
     reference, Cohen's h with a two-proportion z-test. 0.5 is the usual cut of detoxify's

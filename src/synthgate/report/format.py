@@ -271,12 +271,21 @@ def explain(result: ExpectationResult, technical: bool = True) -> str:
 
 
 def measures(result: ExpectationResult) -> str:
-    """What the expectation measures, in one sentence (its docstring's first paragraph)."""
+    """What the expectation measures, in one sentence (its docstring's first paragraph), with
+    its parameters' values and its roles' columns in place of their names: "windows of
+    ``budget`` tokens" reads "windows of 1,000 tokens", "``role`` text" reads "output text"."""
     cls = REGISTRY.get(result.expectation)
     if cls is None:
         return ""
-    text = re.sub(r"``(\w+)`` \1\b", r"\1", cls.doc())  # "the same ``words`` words"
-    return text.replace("``", "")
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in result.parameters:
+            return name
+        given = result.parameters[name]
+        return result.columns.get(given, given) if isinstance(given, str) else number(given)
+
+    return re.sub(r"``(\w+)``", value, cls.doc()).replace("``", "")
 
 
 def beyond(comparison: dict[str, Any]) -> bool:
