@@ -37,6 +37,7 @@ from synthgate.metrics.preferences import (
     correlation,
 )
 from synthgate.observation import Observation
+from synthgate.pvalues import binomial_test, t_sf
 from synthgate.roles import CHOICES, PAIR_ORDERS, Codings
 
 MAX_EXAMPLES = 10
@@ -61,13 +62,6 @@ class Coding:
     @property
     def codes(self) -> Mapping[str, Any]:
         return self.codings.codes(self.reference)
-
-
-def _binomial_p(successes: int, n: int) -> float:
-    """Two-sided exact binomial test of ``successes`` in ``n`` against 0.5."""
-    from scipy import stats
-
-    return float(stats.binomtest(successes, n, 0.5).pvalue)
 
 
 def _judgement_examples(
@@ -225,7 +219,7 @@ class PositionBias(_OneColumn):
             "first": decoded["first"],
             "second": decoded["second"],
             "ties": decoded["tie"],
-            "binomial_p_value": _binomial_p(decoded["first"], decisive),
+            "binomial_p_value": binomial_test(decoded["first"], decisive),
             "favoured_position": favoured,
         }
         examples = _judgement_examples(counts, coding, favoured)
@@ -286,7 +280,7 @@ class VerbosityBias(_OneColumn):
             "chose_longer": longer,
             "chose_shorter": unequal - longer,
             "equal_length": first.n + second.n - unequal,
-            "binomial_p_value": _binomial_p(longer, unequal),
+            "binomial_p_value": binomial_test(longer, unequal),
         }
         examples = _cue_examples(counts, coding, longer * 2 >= unequal, "log_length_ratio")
         return rate_observation(longer, unequal, details=details, examples=examples)
@@ -342,10 +336,8 @@ class SurfaceCueCorrelation(_OneColumn):
             z, half = math.atanh(max(min(r, 1 - 1e-12), -1 + 1e-12)), 1.96 / math.sqrt(n - 3)
             low, high = math.tanh(z - half), math.tanh(z + half)
         if n > 2:
-            from scipy import stats
-
             t = r * math.sqrt((n - 2) / max(1 - r * r, 1e-12))
-            details["p_value"] = float(2 * stats.t.sf(abs(t), n - 2))
+            details["p_value"] = 2 * t_sf(abs(t), n - 2)
         examples = _cue_examples(counts, coding, r >= 0, f"{self.cue}_advantage")
         return Observation(r, low, high, n, details=details, examples=examples)
 
