@@ -7,6 +7,7 @@ configuration, so the whole module stays fast.
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -14,10 +15,11 @@ import pandas as pd
 import pytest
 
 from synthgate import Codings, batch, validate
+from synthgate.batch import Batch
 from synthgate.engine import LocalEngine, PartitionedEngine, States, engine_for
 from synthgate.errors import InputError
 from synthgate.loaders import Dataset, Shard
-from synthgate.metrics import duplicates
+from synthgate.metrics import Metric, duplicates
 
 CHOICES_012 = Codings(choice_codes={"first": "0", "second": "1", "tie": "2"})
 CHOICES_PANDALM = Codings(choice_codes={"first": "1", "second": "2", "tie": "Tie"})
@@ -170,6 +172,49 @@ def test_beyond_the_held_texts_a_second_pass_keeps_partitions_exact(
             == single
         )
         assert passes and passes[0] is not None
+
+
+@pytest.mark.parametrize("suite", ["dialogues", "task_labels"])
+def test_parts_fold_near_duplicates_alone_first(
+    paper_data: Path, monkeypatch: pytest.MonkeyPatch, suite: str
+) -> None:
+    """Partitioned, near-duplicates (whose parts always take a second pass) are folded alone
+    in the first pass and every other metric in the second, beside them, so the second pass
+    does no work twice: each row is fed once to every other metric. A suite without them
+    reads the source once. The result is the single pass's."""
+    path = paper_data / "dialogues/botbots_flight_bookings_llm.jsonl"
+    arguments: dict[str, Any] = {}
+    if suite == "task_labels":
+        path = paper_data / "task_labels/ghc.jsonl"
+        arguments = {
+            "mapping": {"label": "human_labels"},
+            "codings": Codings(allowed_labels=(0, 1)),
+        }
+    single = validate(Dataset(path, batch_size=64), suite, **arguments).to_dict()
+    passes: list[set[str]] = []  # the kinds of metrics fed, pass after pass
+    fed: Counter[Metric] = Counter()
+    feed = States.feed
+
+    def counting(self: States, rows: Batch) -> None:
+        feed(self, rows)
+        kinds = {type(metric).__name__ for metric in self.states[None]}
+        if not passes or passes[-1] != kinds:
+            passes.append(kinds)
+        for metric in self.states[None]:
+            fed[metric] += len(rows)
+
+    monkeypatch.setattr(States, "feed", counting)
+    engine = PartitionedEngine(partitions=3)
+    result = validate(Dataset(path, batch_size=64), suite, engine=engine, **arguments)
+    assert result.to_dict() == single
+    if suite == "dialogues":
+        assert passes[0] == {"NearDuplicates"} and len(passes) == 2
+    else:
+        assert len(passes) == 1 and "NearDuplicates" not in passes[0]
+    near = {n for m, n in fed.items() if isinstance(m, duplicates.NearDuplicates)}
+    rows = single["dataset"]["rows_validated"]
+    assert near == ({2 * rows} if suite == "dialogues" else set())
+    assert {n for m, n in fed.items() if not isinstance(m, duplicates.NearDuplicates)} == {rows}
 
 
 LONG = 5000

@@ -239,7 +239,9 @@ def test_near_duplicates_beyond_the_held_texts_take_a_second_pass(
     passes: list[Any] = []
     second_pass = States.second_pass
     monkeypatch.setattr(
-        States, "second_pass", lambda self: passes.append(second_pass(self)) or passes[-1]
+        States,
+        "second_pass",
+        lambda self, *then: passes.append(second_pass(self, *then)) or passes[-1],
     )
     local = LocalEngine().run(plan, Dataset(path))
     assert passes == [None]

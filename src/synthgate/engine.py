@@ -18,10 +18,12 @@ dataclasses, ``States`` plain data.
 A new engine implements ``Engine.run``: feed batches into ``States``, merge states; then, when
 ``States.second_pass()`` returns states (a metric whose merged state cannot give the exact
 value, e.g. near-duplicates beyond ``MAX_HELD`` texts under partitioning), feed every batch
-again into copies of those (``fold(plan, batches, second)``) and merge them the same way; call
+again into copies of those (``fold(batches, second)``) and merge them the same way; call
 ``States.values(second)``. ``two_passes`` does that around any one-pass fold-and-merge. A part
-of the rows to be merged starts from ``Metric.start_part`` (``fold``'s default): metrics skip
-the work a merge throws away (near-duplicates then always take the second pass).
+of the rows to be merged starts from ``Metric.start_part`` (``States(..., part=True)``):
+metrics skip the work a merge throws away. Near-duplicates then always take the second pass,
+so ``two_passes`` folds them alone in the first (``Metric.alone_first``) and the other metrics
+in the second, beside them: the rows' text features are computed once.
 """
 
 from __future__ import annotations
@@ -65,23 +67,18 @@ class MetricPlan:
 class States:
     """Metric states by scope, fed batch by batch; two ``States`` merge (in either order).
 
-    A second pass's states (``second_pass``) hold only the scopes and metrics that need one:
-    feeding them skips the others."""
+    A scope starts with empty states of ``metrics``; a second pass's states
+    (``second_pass``) also hold the states that some metrics' second pass starts from."""
 
-    def __init__(
-        self,
-        metrics: Iterable[Metric],
-        group_role: str | None,
-        *,
-        part: bool = False,
-        second: bool = False,
-    ):
+    def __init__(self, metrics: Iterable[Metric], group_role: str | None, *, part: bool = False):
         self.metrics = frozenset(metrics)
         self.group_role = group_role
         self.part = part
         """States of a part of the rows, to be merged (``Metric.start_part``)."""
-        self.second = second
         self.states: dict[Scope, dict[Metric, Any]] = {}
+
+    def _start(self) -> dict[Metric, Any]:
+        return {m: m.start_part() if self.part else m.start() for m in self.metrics}
 
     def _scope(self, scope: Scope) -> dict[Metric, Any]:
         if scope not in self.states and len(self.states) > MAX_GROUPS:
@@ -90,13 +87,11 @@ class States:
                 "fewer (one verdict per generator model, say), not by an id"
             )
         if scope not in self.states:
-            self.states[scope] = {
-                m: m.start_part() if self.part else m.start() for m in self.metrics
-            }
+            self.states[scope] = self._start()
         return self.states[scope]
 
     def _update(self, scope: Scope, batch: Batch) -> None:
-        states = self.states.get(scope, {}) if self.second else self._scope(scope)
+        states = self._scope(scope)
         for metric, state in states.items():
             states[metric] = metric.update(state, batch)
 
@@ -109,38 +104,40 @@ class States:
     def merge(self, other: States) -> States:
         """The states of both sides' rows together; neither side may be fed afterwards (the
         result may share their states)."""
-        out = States(self.metrics, self.group_role, part=self.part, second=self.second)
+        out = States(self.metrics, self.group_role, part=self.part)
         for scope in dict.fromkeys([*self.states, *other.states]):
             mine, theirs = self.states.get(scope), other.states.get(scope)
             if mine is None or theirs is None:
-                side = mine or theirs or {}
-                if self.second:
-                    out.states[scope] = dict(side)
-                else:
-                    out._scope(scope).update(side)
+                out._scope(scope).update(mine or theirs or {})
             else:
                 out.states[scope] = {m: m.merge(mine[m], theirs[m]) for m in mine}
         return out
 
-    def second_pass(self) -> States | None:
-        """Empty states of the second pass over the same rows that some metrics need to
-        finalize exactly (``Metric.second_pass``), for the scopes where they do; None when
-        every value can be finalized from these states."""
-        out = States(self.metrics, None, second=True)
+    def second_pass(self, then: Iterable[Metric] = ()) -> States | None:
+        """Empty states of a second pass over the same rows: those that some metrics need to
+        finalize exactly (``Metric.second_pass``), for the scopes where they do, and those of
+        the metrics ``then`` (not folded yet); None when there are neither."""
+        out = States(then, None, part=self.part)
         for scope, states in self.states.items():
             again = {m: m.second_pass(s) for m, s in states.items()}
             if found := {m: s for m, s in again.items() if s is not None}:
-                out.states[scope] = found
+                out.states[scope] = out._start() | found
                 if scope is not None:
                     out.group_role = self.group_role
-        return out if out.states else None
+        if out.metrics:
+            out.group_role = self.group_role
+        return out if out.states or out.metrics else None
 
     def values(self, second: States | None = None) -> Values:
-        """Finalized values per scope; a metric's second-pass state when ``second`` has one."""
-        again = second.states if second else {}
+        """Finalized values per scope; a metric's state from ``second`` (the second pass) when
+        it has one."""
+        later = second.states if second else {}
         return {
-            scope: {m: m.finalize(again.get(scope, {}).get(m, s)) for m, s in states.items()}
-            for scope, states in self.states.items()
+            scope: {
+                m: m.finalize(s)
+                for m, s in (self.states.get(scope, {}) | later.get(scope, {})).items()
+            }
+            for scope in dict.fromkeys([*self.states, *later])
         }
 
 
@@ -163,14 +160,11 @@ def _fewer_collections() -> Iterator[None]:
         gc.set_threshold(*old)
 
 
-def fold(
-    plan: MetricPlan, batches: Iterable[Batch], second: States | None = None, *, part: bool = True
-) -> States:
-    """The states of ``batches``: from empty ones, for a part of the rows to be merged with
-    others (a task of the partitioned engine, a Spark partition) unless ``part`` is False (the
-    whole source in row order), or from a copy of ``second``, the empty states of a second pass
-    (``States.second_pass``)."""
-    states = _copy(second) if second else States(plan.metrics, plan.group_role, part=part)
+def fold(batches: Iterable[Batch], start: States) -> States:
+    """The states of ``batches``, from a copy of ``start``: empty states (of a part of the rows
+    to be merged with others, a task of the partitioned engine or a Spark partition, unless
+    the whole source in row order), or a second pass's (``States.second_pass``)."""
+    states = _copy(start)
     with _fewer_collections():
         for batch in batches:
             states.feed(batch)
@@ -183,12 +177,20 @@ def _copy(states: States) -> States:
     return copied
 
 
-def two_passes(run_pass: Callable[[States | None], States]) -> Values:
-    """The values of a plan, given ``run_pass(second)``: every batch of the source folded
-    (from empty states, or from copies of ``second``) and merged. The second pass runs only
-    when a metric needs it (``States.second_pass``)."""
-    first = run_pass(None)
-    second = first.second_pass()
+def two_passes(
+    plan: MetricPlan, run_pass: Callable[[States], States], *, part: bool = True
+) -> Values:
+    """The values of ``plan``, given ``run_pass(start)``: every batch of the source folded
+    (``fold``) from copies of ``start`` and merged. The second pass runs only when a metric
+    needs it (``States.second_pass``).
+
+    In parts of the rows (``part``), the metrics whose parts always need a second pass
+    (``Metric.alone_first``: near-duplicates) are folded alone in the first pass, and every
+    other metric in the second, beside them: the rows' text features are then computed once
+    (the first pass only reads the rows and draws the pool)."""
+    alone = frozenset(m for m in plan.metrics if part and m.alone_first)
+    first = run_pass(States(alone or plan.metrics, plan.group_role, part=part))
+    second = first.second_pass(plan.metrics - alone if alone else ())
     return first.values(run_pass(second) if second else None)
 
 
@@ -209,9 +211,9 @@ class Part:
         )
 
 
-def fold_shard(plan: MetricPlan, source: Dataset, shard: Shard, second: States | None) -> Part:
+def fold_shard(plan: MetricPlan, source: Dataset, shard: Shard, start: States) -> Part:
     """A worker's task: ``shard``'s rows, read in this process, folded (``fold``)."""
-    states = fold(plan, (batch for batch, _ in source.batches(plan.columns, shard)), second)
+    states = fold((batch for batch, _ in source.batches(plan.columns, shard)), start)
     return Part(states, source.rows_read, source.unreadable)
 
 
@@ -240,7 +242,7 @@ class LocalEngine(Engine):
 
     def run(self, plan: MetricPlan, source: Dataset, progress: Progress | None = None) -> Values:
         return two_passes(
-            lambda second: fold(plan, _batches(source, plan, progress), second, part=False)
+            plan, lambda start: fold(_batches(source, plan, progress), start), part=False
         )
 
 
@@ -283,9 +285,11 @@ class PartitionedEngine(Engine):
         (twice the reading and parsing, and the second-pass metrics' work on every row)."""
         if self.workers > 1 and self.seed is None and source.shardable(plan.columns):
             with ProcessPoolExecutor(max_workers=self.workers) as pool:
-                return two_passes(lambda second: self._shards(pool, plan, source, progress, second))
+                return two_passes(
+                    plan, lambda start: self._shards(pool, plan, source, progress, start)
+                )
         rng = random.Random(self.seed)
-        return two_passes(lambda second: self._pass(plan, source, progress, second, rng))
+        return two_passes(plan, lambda start: self._pass(plan, source, progress, start, rng))
 
     def _shards(
         self,
@@ -293,12 +297,12 @@ class PartitionedEngine(Engine):
         plan: MetricPlan,
         source: Dataset,
         progress: Progress | None,
-        second: States | None,
+        start: States,
     ) -> States:
         """One pass: each partition read and folded by a worker (``fold_shard``), the parts
         merged as they finish; progress moves as each part finishes."""
         shards = [Shard(index, self.partitions) for index in range(self.partitions)]
-        tasks = [pool.submit(fold_shard, plan, source, shard, second) for shard in shards]
+        tasks = [pool.submit(fold_shard, plan, source, shard, start) for shard in shards]
         merged: Part | None = None
         for done, task in enumerate(as_completed(tasks), start=1):
             merged = task.result() if merged is None else merged.merge(task.result())
@@ -313,7 +317,7 @@ class PartitionedEngine(Engine):
         plan: MetricPlan,
         source: Dataset,
         progress: Progress | None,
-        second: States | None,
+        start: States,
         rng: random.Random,
     ) -> States:
         shuffle = self.seed is not None
@@ -332,19 +336,18 @@ class PartitionedEngine(Engine):
             for partition, batches in _windowed(tasks, self.window if shuffle else 1, rng):
                 if shuffle:
                     rng.shuffle(batches)
-                add(partition, fold(plan, batches, second))
+                add(partition, fold(batches, start))
         else:
             with ProcessPoolExecutor(max_workers=self.workers) as pool:
                 running: dict[Future[States], int] = {}
                 for partition, batches in tasks:
                     if shuffle:
                         rng.shuffle(batches)
-                    running[pool.submit(fold, plan, batches, second)] = partition
+                    running[pool.submit(fold, batches, start)] = partition
                     if len(running) >= 2 * self.workers:
                         _collect(running, add, wait(running, return_when=FIRST_COMPLETED)[0])
                 _collect(running, add, set(running))
-        empty = _copy(second) if second else States(plan.metrics, plan.group_role, part=True)
-        parts = list(acc.values()) or [empty]
+        parts = list(acc.values()) or [start]
         while len(parts) > 1:  # a random tree: merge two random parts until one is left
             if shuffle:
                 rng.shuffle(parts)

@@ -228,8 +228,8 @@ class _Fold:
     format: str
     offsets: dict[int, tuple[int, int]]
     """Partition -> (rows before it, records before it); lines and records for JSON Lines."""
-    second: States | None
-    """The empty states of the second pass, when this is one."""
+    start: States
+    """The empty states each partition is folded from (``engine.two_passes``)."""
 
     def __call__(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         from pyspark import TaskContext
@@ -245,9 +245,9 @@ class _Fold:
             chunks = chunks_from_records(records, wanted, BATCH_SIZE, first_id=ids)
         else:
             chunks = arrow_chunks(batches, wanted, first=rows + 1)
-        part = _Part(fold(self.plan, [], self.second))
+        part = _Part(self.start)
         try:
-            part.states = fold(self.plan, self._read(chunks, part), self.second)
+            part.states = fold(self._read(chunks, part), self.start)
         except SynthgateError as error:
             part.error = str(error)
         yield pa.RecordBatch.from_pydict({"part": [pickle.dumps(part)]})
@@ -294,20 +294,19 @@ class SparkEngine(Engine):
         with _spark_errors(data.name):
             offsets = _offsets(frame.mapInArrow(_Count(data.format), "p long, n long, r long"))
 
-        def one_pass(second: States | None) -> States:
-            """Every partition folded (from ``second``'s empty states in a second pass) and
-            the partial states merged."""
-            task = _Fold(plan, data.format, offsets, second)
+        def one_pass(start: States) -> States:
+            """Every partition folded from ``start``'s empty states and the partial states
+            merged."""
+            task = _Fold(plan, data.format, offsets, start)
             with _spark_errors(data.name):
                 parts = frame.mapInArrow(task, "part binary").rdd.map(_unpickle)
-                empty = _Part(fold(plan, [], second))
-                part = parts.treeAggregate(empty, _Part.merge, _Part.merge)
+                part = parts.treeAggregate(_Part(start), _Part.merge, _Part.merge)
             if part.error:
                 raise InputError(part.error)
             source.rows_read, source.unreadable = part.rows_read, part.unreadable
             return part.states
 
-        return two_passes(one_pass)
+        return two_passes(plan, one_pass)
 
 
 def _offsets(counts: Any) -> dict[int, tuple[int, int]]:

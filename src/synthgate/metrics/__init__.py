@@ -21,7 +21,7 @@ import hashlib
 import math
 from abc import ABC, abstractmethod
 from collections import Counter
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from synthgate.batch import Batch
 
@@ -93,6 +93,12 @@ def exact(x: float) -> int:
 
 class Metric(ABC):
     """Base of all metrics. Subclasses are ``@dataclass(frozen=True)``."""
+
+    alone_first: ClassVar[bool] = False
+    """Whether the states of parts of the rows (``start_part``) always need a second pass whose
+    work depends on the merged first pass (near-duplicates: matching against the final pool).
+    Engines that merge parts then fold such a metric alone in the first pass, and the others
+    in the second (``engine.two_passes``), so no row's features are computed twice."""
 
     @property
     @abstractmethod

@@ -487,6 +487,7 @@ def minhash_signatures(hashes: np.ndarray, lengths: list[int], num_perm: int) ->
 class NearDuplicates(Metric):
     """Share of rows of ``role`` that a MinHash near-duplicate filter would remove."""
 
+    alone_first = True  # a part keeps only its pool: the matching is all in the second pass
     role: str = "text"
     threshold: float = 0.8
     pool: int = 2000
