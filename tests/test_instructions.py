@@ -19,6 +19,7 @@ from synthgate.batch import Batch
 from synthgate.metrics import Metric
 from synthgate.metrics.flags import BoilerplateCheck, FlaggedRows
 from synthgate.metrics.instructions import (
+    DANGLING_WORDS,
     CopyCheck,
     PlaceholderCheck,
     TruncationCheck,
@@ -285,10 +286,18 @@ def test_near_copy_is_the_jaccard_of_shingle_sets(a: list[str], b: list[str], t:
             assert near_copy(text, source, t) is expected
 
 
-def test_words_read_from_tokens_equal_the_word_regex() -> None:
-    """``TextFeatures.words``, filtered from the tokens, are the ``\\w+`` runs of the text."""
-    for text in ["Hello, wörld_2 — it's 3.5 (x)!", "a_b __ ½ ٣ 中文 e\u0301 --", "", "((__))"]:
-        assert TextFeatures(text).words == re.findall(r"\w+", text.lower())
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.text(max_size=80),
+        st.sampled_from(["Hello, wörld_2 — it's 3.5 (x)!", "a_b __ ½ ٣ 中文 e\u0301 --", "((__))"]),
+    )
+)
+def test_words_and_token_count_are_those_of_the_tokens(text: str) -> None:
+    """``TextFeatures.words`` are the ``\\w+`` runs of the lower case, and ``token_count``
+    the number of ``tokens``, though neither builds the tokens."""
+    assert TextFeatures(text).words == re.findall(r"\w+", text.lower())
+    assert TextFeatures(text).token_count == len(TextFeatures(text).tokens)
 
 
 @settings(max_examples=300, deadline=None)
@@ -349,6 +358,24 @@ def test_truncation_check_flags_texts_cut_mid_generation(text: str, reason: str)
 )
 def test_truncation_check_accepts_complete_texts(text: str) -> None:
     assert TruncationCheck("output").flag(text) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["the", "The", "bathe", "x", "becausee", "ofthe", "a" * 45, " ", "."]),
+        max_size=12,
+    )
+)
+def test_the_last_word_is_read_from_a_short_tail(pieces: list[str]) -> None:
+    """The dangling last word is read from the text's last few characters: the same verdict
+    as reading its last 40 (a longer run of letters is no dangling word either way)."""
+    text = "one two three four five " + "".join(pieces)
+    word = re.search(r"([A-Za-z]+)$", text.rstrip()[-40:])
+    dangling = word is not None and word.group(1).lower() in DANGLING_WORDS
+    found = TruncationCheck("output").flag(text)
+    if found is None or found.reason == "ends with a dangling word":
+        assert (found is not None) is dangling
 
 
 def test_flagged_rows_merge_keeps_counts_and_the_earliest_examples() -> None:

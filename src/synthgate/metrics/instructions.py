@@ -188,6 +188,9 @@ DANGLING_WORDS = frozenset(
 """Words that cannot end an English sentence. Prepositions that often end one ("connect
 with", "had to") are left out: on the human sets here they gave false alarms."""
 _LAST_WORD = re.compile(r"([A-Za-z]+)$")
+_TAIL = max(map(len, DANGLING_WORDS)) + 1
+"""Characters at a text's end read for its last word: a run of letters longer than any
+dangling word is none, cut there or not (and ``re`` tries every start in what it reads)."""
 _WORD = re.compile(r"\w+")
 MIN_WORDS_FOR_DANGLING = 5
 """A dangling last word counts in texts of at least 5 words (not in one-word answers)."""
@@ -228,7 +231,7 @@ class TruncationCheck(RowCheck):
             return f"ends with {last!r}"
         if last == ":" and _has_words(text.rsplit("\n", 1)[-1], MIN_WORDS_BEFORE_COLON):
             return "ends with ':'"
-        word = _LAST_WORD.search(text[-40:])
+        word = _LAST_WORD.search(text[-_TAIL:])
         if (
             word
             and word.group(1).lower() in DANGLING_WORDS

@@ -51,7 +51,7 @@ def row_measure(name: str, text: bool = False) -> Callable[[RowMeasure], RowMeas
 def token_count(text: Any) -> float | None:
     """Word and punctuation tokens in a text."""
     found = as_features(text)
-    return float(len(found.tokens)) if found else None
+    return float(found.token_count) if found else None
 
 
 @row_measure("chars")

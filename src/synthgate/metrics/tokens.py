@@ -9,6 +9,7 @@ instruction copy check.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from itertools import islice
 from re import Match
 from typing import Any
@@ -18,6 +19,10 @@ from synthgate.batch import Batch
 _TOKEN = re.compile(r"\w+|\S")
 """A word (``\\w+``) or one other character but white space: where ``\\w+`` does not match,
 ``\\S`` is ``[^\\w\\s]``, which Python's ``re`` tests slower."""
+_WORD_OF_TOKEN = re.compile(r"(\w+)|\S")
+"""``_TOKEN`` with the word captured: ``findall`` gives each token's word, or '' for a token
+that is one other character. One pass gives the words (the non-empty ones, kept in C by
+``filter``) and the number of tokens, without the tokens themselves."""
 _WORD = re.compile(r"\w+")
 _OPENING = frozenset("([{\"'“‘«")
 _CLOSING = frozenset(")]}\"'”’».,;:!?")
@@ -74,8 +79,14 @@ def normalize(text: str) -> str:
 
 
 def ngrams(tokens: list[str], n: int) -> list[tuple[str, ...]]:
-    """The consecutive ``n``-grams of ``tokens`` (zip of shifted copies: no Python loop)."""
-    return list(zip(*(tokens[i:] for i in range(n)), strict=False))
+    """The consecutive ``n``-grams of ``tokens``."""
+    return list(iter_ngrams(tokens, n))
+
+
+def iter_ngrams(tokens: list[str], n: int) -> Iterator[tuple[str, ...]]:
+    """``ngrams`` one by one, for a consumer that keeps none of the tuples (zip of shifted
+    copies: no Python loop)."""
+    return zip(*(tokens[i:] for i in range(n)), strict=False)
 
 
 MAX_SHINGLED_TOKENS = 2000
@@ -88,7 +99,7 @@ def shingles(tokens: list[str], size: int = 3) -> list[str]:
     tokens = tokens[:MAX_SHINGLED_TOKENS]
     if len(tokens) < size:
         return [" ".join(tokens)]
-    return list(map(" ".join, ngrams(tokens, size)))
+    return list(map(" ".join, iter_ngrams(tokens, size)))
 
 
 def similar(a: set[Any], b: set[Any], threshold: float) -> bool:
@@ -105,14 +116,16 @@ def similar(a: set[Any], b: set[Any], threshold: float) -> bool:
 
 class TextFeatures:
     """What metrics read of one text, each computed on first use: ``lower`` case, ``tokens``
-    (lower-cased words and punctuation), ``words``, ``normalized`` (for exact duplicates),
-    word 3-gram ``shingles`` and ``document_tokens`` (as web-text filters cut words)."""
+    (lower-cased words and punctuation), ``words`` and ``token_count`` (both from one pass that
+    builds no other token), ``normalized`` (for exact duplicates), word 3-gram ``shingles`` and
+    ``document_tokens`` (as web-text filters cut words)."""
 
     __slots__ = (
         "_document_tokens",
         "_lower",
         "_normalized",
         "_shingles",
+        "_token_count",
         "_tokens",
         "_words",
         "text",
@@ -123,6 +136,7 @@ class TextFeatures:
         self._lower: str | None = None
         self._tokens: list[str] | None = None
         self._words: list[str] | None = None
+        self._token_count: int | None = None
         self._normalized: str | None = None
         self._shingles: list[str] | None = None
         self._document_tokens: list[str] | None = None
@@ -147,9 +161,21 @@ class TextFeatures:
 
     @property
     def words(self) -> list[str]:
-        if self._words is None:  # the tokens but single non-word characters: no second pass
-            self._words = [t for t in self.tokens if len(t) > 1 or t.isalnum() or t == "_"]
+        """The tokens but those of one non-word character: the ``\\w+`` runs."""
+        if self._words is None:
+            self._words, self._token_count = self._words_and_count()
         return self._words
+
+    @property
+    def token_count(self) -> int:
+        """``len(tokens)``, counted with the words."""
+        if self._token_count is None:
+            self._words, self._token_count = self._words_and_count()
+        return self._token_count
+
+    def _words_and_count(self) -> tuple[list[str], int]:
+        words = _WORD_OF_TOKEN.findall(self.lower)
+        return list(filter(None, words)), len(words)
 
     @property
     def normalized(self) -> str:
