@@ -113,7 +113,7 @@ def cue_value(
         return None
     first, second = text_features(output1), text_features(output2)
     if cue == "length":
-        return math.log((1 + len(first.tokens)) / (1 + len(second.tokens)))
+        return math.log((1 + first.token_count) / (1 + second.token_count))
     if not isinstance(source, str) or not source.strip():
         return None
     source_words = set(text_features(source).words)
