@@ -31,6 +31,7 @@ from synthgate.metrics.duplicates import NearDuplicates
 
 pytest.importorskip("pyspark", reason="pyspark is missing (pip install 'synthgate[spark]')")
 
+from synthgate import spark as spark_engine
 from synthgate.spark import SparkEngine, session
 
 SPLIT = "128k"
@@ -135,6 +136,29 @@ def test_parquet_in_several_row_groups(spark: Any, paper_data: Path, tmp_path: P
     local, distributed = _both(str(path), "instructions")
     assert distributed["dataset"]["format"] == "parquet"
     assert distributed == local
+
+
+def test_one_row_group_is_spread_over_the_cores(
+    spark: Any, paper_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Parquet file of one row group is one Spark task's whole input: its rows are cut into
+    as many partitions as Spark runs tasks at once (2), in the same order (so the same row
+    ids and the same result), of about equal rows."""
+    frame = pd.read_json(paper_data / "instructions/alpaca_5000_llm.jsonl", lines=True).head(1000)
+    path = tmp_path / "alpaca.parquet"
+    frame.to_parquet(path)
+    monkeypatch.setattr(spark_engine, "BATCH_SIZE", 100)  # rows enough to spread
+    counted: list[list[tuple[int, int, int]]] = []
+    counts = spark_engine._counts
+    monkeypatch.setattr(
+        spark_engine, "_counts", lambda *args: counted.append(counts(*args)) or counted[-1]
+    )
+    with _splits(spark, "128m"):
+        local, distributed = _both(str(path), "instructions")
+    assert distributed == local
+    assert [n for _, n, _ in counted[0]].count(0) == len(counted[0]) - 1  # one task reads all
+    assert [p for p, _, _ in counted[1]] == [0, 1]
+    assert all(abs(n - 500) < 150 for _, n, _ in counted[1])
 
 
 def test_unreadable_rows_are_counted_and_named_as_locally(spark: Any, tmp_path: Path) -> None:

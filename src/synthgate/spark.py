@@ -292,7 +292,13 @@ class SparkEngine(Engine):
         if data.format != "jsonl":
             frame = frame.select(*dict.fromkeys(plan.columns.values()))
         with _spark_errors(data.name):
-            offsets = _offsets(frame.mapInArrow(_Count(data.format), "p long, n long, r long"))
+            counts = _counts(frame, data.format)
+            tasks = frame.sparkSession.sparkContext.defaultParallelism
+            rows = sum(n for _, n, _ in counts)
+            if sum(n > 0 for _, n, _ in counts) < tasks and rows >= tasks * BATCH_SIZE:
+                frame = _spread(frame, tasks)  # else cores would wait
+                counts = _counts(frame, data.format)
+        offsets = _offsets(counts)
 
         def one_pass(start: States) -> States:
             """Every partition folded from ``start``'s empty states and the partial states
@@ -309,10 +315,31 @@ class SparkEngine(Engine):
         return two_passes(plan, one_pass)
 
 
-def _offsets(counts: Any) -> dict[int, tuple[int, int]]:
-    """Partition -> (rows, records) of the partitions before it, from ``_Count``'s frame."""
+def _counts(frame: Any, format: str) -> list[tuple[int, int, int]]:
+    """(partition, rows, records) of each partition (``_Count``), in partition order."""
+    counts = frame.mapInArrow(_Count(format), "p long, n long, r long").collect()
+    return sorted((p, n, r) for p, n, r in counts)
+
+
+def _spread(frame: Any, partitions: int) -> Any:
+    """The rows of ``frame`` in the same order, cut into ``partitions`` partitions of about
+    equal rows. Spark splits a Parquet file only between row groups: a file of one row group
+    is read by one task, and the other cores would wait while it is folded. The rows are
+    numbered in the frame's order, range-partitioned on that number and sorted by it in each
+    partition, and kept (``localCheckpoint``): the ranges come from a sample, and every later
+    job must see the same partitions."""
+    from pyspark.sql import functions as F
+
+    row = "__synthgate_row"
+    numbered = frame.withColumn(row, F.monotonically_increasing_id())
+    spread = numbered.repartitionByRange(partitions, row).sortWithinPartitions(row).drop(row)
+    return spread.localCheckpoint()
+
+
+def _offsets(counts: list[tuple[int, int, int]]) -> dict[int, tuple[int, int]]:
+    """Partition -> (rows, records) of the partitions before it, from ``_counts``."""
     offsets, rows, records = {}, 0, 0
-    for partition, n, r in sorted(counts.collect()):
+    for partition, n, r in counts:
         offsets[partition] = (rows, records)
         rows, records = rows + n, records + r
     return offsets
