@@ -307,6 +307,16 @@ def test_tokens_are_words_and_single_other_characters(text: str) -> None:
     assert TextFeatures(text).tokens == re.findall(r"\w+|[^\w\s]", text.lower())
 
 
+_SPACES = "aB \t\n\r\x0b\x0c\x1c\x85\xa0\u2028\u3000_"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=40) | st.text(alphabet=st.sampled_from(_SPACES), max_size=40))
+def test_normalized_folds_white_space_as_the_regex(text: str) -> None:
+    """``TextFeatures.normalized`` (``str.split``) folds the runs of ``\\s`` and strips them."""
+    assert TextFeatures(text).normalized == re.sub(r"\s+", " ", text.lower()).strip()
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=60), st.integers(0, 4))
 def test_first_words_are_the_first_of_the_words(text: str, count: int) -> None:

@@ -30,7 +30,6 @@ _INFIX = re.compile(r"(?<=[^\W_])([-–—:<>=/])(?=[^\W\d_])")
 """A hyphen, slash or colon between a letter or digit and a letter ("5-time", "CI/CD") is its
 own token (spaCy's infix rule); a URL stays whole."""
 _URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|www\.)", re.IGNORECASE)
-_SPACE = re.compile(r"\s+")
 EXCERPT = 160
 """Characters of a text shown in an example."""
 
@@ -180,7 +179,7 @@ class TextFeatures:
     @property
     def normalized(self) -> str:
         if self._normalized is None:
-            self._normalized = _SPACE.sub(" ", self.lower).strip()
+            self._normalized = " ".join(self.lower.split())  # runs of white space folded
         return self._normalized
 
     @property
