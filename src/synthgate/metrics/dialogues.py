@@ -757,7 +757,7 @@ def dominant_speaker_share(turns: Any) -> float | None:
         return None
     counts: Counter[str] = Counter()
     for speaker, text in turns:
-        counts[speaker] += len(_features(text).tokens)
+        counts[speaker] += _features(text).token_count  # no other dialogue metric reads tokens
     total = sum(counts.values())
     return max(counts.values()) / total if total else None
 
