@@ -91,10 +91,14 @@ def near_copy(text: str, source: str, threshold: float) -> bool:
     """``similar(shingle_set(text), shingle_set(source), threshold)``, computed lazily: the
     longer text's shingles are read one by one against the shorter one's set, stopping as soon
     as those outside it rule the threshold out (most pairs are far apart: a few tokens in).
+    That set is built only once a shingle's three tokens are all among the shorter text's
+    tokens: until then every shingle read is outside it.
 
     Exact: with ``inside`` and ``outside`` of the longer text's distinct shingles in and out of
     the shorter's set ``b``, Jaccard = inside / (|b| + outside) >= threshold, and inside can
-    never exceed |b|; the size rule of ``similar`` follows from the same inequality.
+    never exceed |b|; the size rule of ``similar`` follows from the same inequality. Before
+    ``b`` is built, the shorter text's number of shingles stands for |b| (it is never less),
+    so the stop comes a little later, never wrongly.
     """
     shorter, longer = sorted((text, source), key=len)
     tokens = islice(map(Match.group, _CASED_TOKEN.finditer(longer)), MAX_SHINGLED_TOKENS)
@@ -102,22 +106,27 @@ def near_copy(text: str, source: str, threshold: float) -> bool:
     if len(head) < 3:  # fewer than 3 tokens: the text is one shingle
         return similar(shingle_set(longer), shingle_set(shorter), threshold)
     first, second = head[:2]
-    known = shingle_set(shorter)
+    words = _CASED_TOKEN.findall(shorter)[:MAX_SHINGLED_TOKENS]
+    present = set(words)
+    known: set[str] | None = None
+    size = max(1, len(words) - 2)  # |b| once known, never less before
     seen: set[str] = set()
     inside = outside = 0
     for token in chain(head[2:], tokens):
         shingle = f"{first} {second} {token}"
+        if shingle not in seen:
+            seen.add(shingle)
+            if known is None and first in present and second in present and token in present:
+                known = set(shingles(words))
+                size = len(known)
+            if known is not None and shingle in known:
+                inside += 1
+            else:
+                outside += 1
+                if size < threshold * (size + outside):
+                    return False
         first, second = second, token
-        if shingle in seen:
-            continue
-        seen.add(shingle)
-        if shingle in known:
-            inside += 1
-        else:
-            outside += 1
-            if len(known) < threshold * (len(known) + outside):
-                return False
-    return inside >= threshold * (len(known) + outside)
+    return inside >= threshold * (size + outside)
 
 
 def _same_words(text: str, source: str) -> bool:
