@@ -194,17 +194,6 @@ def test_text_counts_are_textstats_words_sentences_and_syllables(pieces: list[st
     )
 
 
-@settings(max_examples=200, deadline=None)
-@given(_AWKWARD_PIECES)
-def test_shared_pieces_give_the_same_counts_and_document_tokens(pieces: list[str]) -> None:
-    """Readability and the Gopher rules read a text's white-space pieces from its shared
-    features: the same as splitting the text themselves."""
-    text = "".join(pieces)
-    shared = TextFeatures(text)
-    assert text_counts(text, shared.pieces) == text_counts(text)
-    assert shared.document_tokens == document_tokens(text)
-
-
 def test_marker_words_carry_wordfreqs_english_frequencies() -> None:
     from wordfreq import word_frequency
 

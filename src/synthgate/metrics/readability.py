@@ -163,11 +163,10 @@ def _packed_sum(pieces: list[str]) -> int:
         return sum(map(_PACKED.__getitem__, pieces))
 
 
-def text_counts(text: str, pieces: list[str] | None = None) -> tuple[int, int, int]:
+def text_counts(text: str) -> tuple[int, int, int]:
     """textstat's words, sentences and syllables of ``text``: the sums over its white-space
-    ``pieces`` (``str.split()``, given when already made), and its sentences of more than two
-    words (at least one in a non-empty text)."""
-    total = _packed_sum(text.split() if pieces is None else pieces)
+    pieces, and its sentences of more than two words (at least one in a non-empty text)."""
+    total = _packed_sum(text.split())
     counted = len(_COUNTED_SENTENCE.findall(text))
     return total & _WORDS, max(1, counted) if text else 0, total >> WORD_BITS
 
@@ -188,7 +187,7 @@ def readability(text: Any, formula: str) -> float | None:
         found = as_features(text)
         if found is None or len(found.words) < MIN_WORDS:
             return None
-        words, sentences, syllables = text_counts(found.text, found.pieces)
+        words, sentences, syllables = text_counts(found.text)
     per_sentence = words / sentences if sentences else 0.0
     per_word = syllables / words if words else 0.0
     value = FORMULAS[formula](per_sentence, per_word) if per_sentence and per_word else 0.0

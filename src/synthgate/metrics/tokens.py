@@ -39,15 +39,14 @@ def tokenize(text: str) -> list[str]:
     return TextFeatures(text).tokens
 
 
-def document_tokens(text: str, pieces: list[str] | None = None) -> list[str]:
+def document_tokens(text: str) -> list[str]:
     """Word tokens as web-text filters cut them (datatrove's gopher filter uses spaCy's English
     tokenizer): text splits at white space, then opening brackets and quotes come off the front
     of a piece and closing punctuation off its end, one token each, and a hyphen or slash joining
     words is its own token; the rest stays whole, case kept. So a URL, a number ("3.14"), a table row ("|1|6|5|") or a run of punctuation ("----",
-    "...") is one token, not dozens of repeated ``/``, ``|`` and ``-``. ``pieces``: the text's
-    ``str.split()`` when already made (``TextFeatures.pieces``)."""
+    "...") is one token, not dozens of repeated ``/``, ``|`` and ``-``."""
     out: list[str] = []
-    for piece in text.split() if pieces is None else pieces:
+    for piece in text.split():
         if piece.isalnum():
             out.append(piece)
             continue
@@ -117,15 +116,13 @@ def similar(a: set[Any], b: set[Any], threshold: float) -> bool:
 class TextFeatures:
     """What metrics read of one text, each computed on first use: ``lower`` case, ``tokens``
     (lower-cased words and punctuation), ``words`` and ``token_count`` (both from one pass that
-    builds no other token), ``normalized`` (for exact duplicates), word 3-gram ``shingles``,
-    white-space ``pieces`` (read by readability) and ``document_tokens`` (as web-text filters
-    cut words, from the pieces)."""
+    builds no other token), ``normalized`` (for exact duplicates), word 3-gram ``shingles`` and
+    ``document_tokens`` (as web-text filters cut words)."""
 
     __slots__ = (
         "_document_tokens",
         "_lower",
         "_normalized",
-        "_pieces",
         "_shingles",
         "_token_count",
         "_tokens",
@@ -141,7 +138,6 @@ class TextFeatures:
         self._token_count: int | None = None
         self._normalized: str | None = None
         self._shingles: list[str] | None = None
-        self._pieces: list[str] | None = None
         self._document_tokens: list[str] | None = None
 
     @property
@@ -159,15 +155,8 @@ class TextFeatures:
     @property
     def document_tokens(self) -> list[str]:
         if self._document_tokens is None:
-            self._document_tokens = document_tokens(self.text, self.pieces)
+            self._document_tokens = document_tokens(self.text)
         return self._document_tokens
-
-    @property
-    def pieces(self) -> list[str]:
-        """The text split at white space (``str.split()``)."""
-        if self._pieces is None:
-            self._pieces = self.text.split()
-        return self._pieces
 
     @property
     def words(self) -> list[str]:
