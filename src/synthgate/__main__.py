@@ -20,7 +20,9 @@ def run() -> None:
     gc.freeze()
     # Arrow's default pool (mimalloc) keeps pages of the buffers freed after each Parquet row
     # group, so peak RSS grew with the file (task_labels: 110, 121, 145 MB at 100k, 1M, 10M
-    # rows); with the system allocator it stays flat (103, 108, 113 MB; issue 14).
+    # rows); with the system allocator it stays flat (103, 108, 113 MB; issue 14). Set here,
+    # for this command's process and its workers: the Python API leaves its caller's pool alone
+    # (Arrow's Parquet reader takes no pool of its own).
     pyarrow.set_memory_pool(pyarrow.system_memory_pool())
     sys.exit(main())
 

@@ -139,12 +139,15 @@ def _top_ngram(tokens: list[str], n: int, repeats: bool = True) -> tuple[int, in
     """The most frequent n-gram's count, its characters (its words joined by spaces) times its
     count, and that n-gram (the earliest of the most frequent). ``repeats`` False says that no
     (n-1)-gram repeats, so neither does an n-gram: the first one is then the answer, uncounted."""
-    counts = Counter(iter_ngrams(tokens, n)) if repeats else Counter()
-    count = max(counts.values(), default=0) if repeats else int(len(tokens) >= n)
+    if repeats:
+        counts = Counter(iter_ngrams(tokens, n))
+        count = max(counts.values(), default=0)
+    else:
+        count = int(len(tokens) >= n)
     if not count:
         return 0, 0, ""
-    # the earliest of that count: the first n-gram when none repeats, else the first with it
-    # in the counter's order, that of first occurrence
+    # the earliest n-gram of that count: the first one when the count is 1 (so when none
+    # repeats), else the first with it in the counter's order, that of first occurrence
     gram = tuple(tokens[:n]) if count == 1 else list(counts)[list(counts.values()).index(count)]
     text = " ".join(gram)
     return count, len(text) * count, f"{text} (x{count})"
