@@ -336,3 +336,20 @@ def test_batch_size_changes_no_value(paper_data: Path) -> None:
 def test_workers_must_be_positive() -> None:
     with pytest.raises(InputError):
         engine_for(0)
+
+
+def test_a_batch_lists_its_texts_once_and_its_groups_their_own() -> None:
+    """Every metric reads the same list of a batch's texts (built once); a group's sub-batch,
+    which shares the batch's feature cache, lists only its own rows."""
+    turns = [[("user", "hi there"), ("bot", " "), ("bot", "hello")], [("user", "bye")]]
+    whole = Batch([1, 2], {"turns": turns, "model": ["a", "b"]}, [10, 20])
+    assert whole.keyed_texts("turns") is whole.keyed_texts("turns")
+    assert whole.keyed_texts("turns") == [
+        (10, 1, 0, "hi there"),
+        (10, 1, 2, "hello"),
+        (20, 2, 0, "bye"),
+    ]
+    assert whole.texts("turns") == [(1, 0, "hi there"), (1, 2, "hello"), (2, 0, "bye")]
+    groups = dict(whole.groups("model"))
+    assert groups["b"].keyed_texts("turns") == [(20, 2, 0, "bye")]
+    assert groups["b"].cache is whole.cache

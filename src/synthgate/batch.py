@@ -16,9 +16,9 @@ import datetime
 import decimal
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from synthgate.roles import LABEL_ROLES, TEXT_ROLES, normalize_label
 from synthgate.turns import parse_turns
@@ -29,6 +29,7 @@ the cap of ``loaders.MAX_ROW_BYTES`` for rows that arrive already parsed (Parque
 ``save_to_disk``, DataFrames). A larger row is unreadable, so one row cannot exhaust memory."""
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+T = TypeVar("T")
 
 
 def group_name(value: Any) -> str:
@@ -57,6 +58,9 @@ class Batch:
     cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     """What metrics derive from the batch's values, computed once (``metrics.tokens.features``);
     shared with the batches ``take`` makes."""
+    lists: dict[Any, list[Any]] = field(default_factory=dict, repr=False, compare=False)
+    """Lists over this batch's rows that every metric reads (``keyed_texts``, ``listed``),
+    built once; not shared with the batches ``take`` makes, whose rows differ."""
 
     def __post_init__(self) -> None:
         if not self.ids:
@@ -74,24 +78,34 @@ class Batch:
             self.cache,
         )
 
-    def texts(self, role: str) -> Iterator[tuple[int, int, str]]:
+    def listed(self, key: Any, build: Callable[[Batch], Iterable[T]]) -> list[T]:
+        """``list(build(self))``, built once per batch under ``key``: a list every metric of a
+        run reads (each text with its row), so no metric repeats another's Python loop."""
+        found = self.lists.get(key)
+        if found is None:
+            found = self.lists[key] = list(build(self))
+        return found
+
+    def texts(self, role: str) -> list[tuple[int, int, str]]:
         """``(row, position, text)`` for every non-empty text of ``role``.
 
         For ``turns`` every utterance is a text and ``position`` its turn index; otherwise 0.
         """
-        for _, row, position, text in self.keyed_texts(role):
-            yield row, position, text
+        return self.listed(("texts", role), lambda batch: (t[1:] for t in batch.keyed_texts(role)))
 
-    def keyed_texts(self, role: str) -> Iterator[tuple[int, int, int, str]]:
+    def keyed_texts(self, role: str) -> list[tuple[int, int, int, str]]:
         """``(id, row, position, text)``: ``texts`` with each row's id, to key samples on."""
+        return self.listed(("keyed_texts", role), lambda batch: batch._keyed_texts(role))
+
+    def _keyed_texts(self, role: str) -> Iterator[tuple[int, int, int, str]]:
         for ident, row, value in zip(self.ids, self.rows, self.columns[role], strict=True):
             if role == "turns":
                 yield from (
                     (ident, row, i, text)
                     for i, (_, text) in enumerate(value)
-                    if text and text.strip()
+                    if text and not text.isspace()
                 )
-            elif value and value.strip():
+            elif value and not value.isspace():
                 yield ident, row, 0, value
 
     def groups(self, role: str) -> Iterator[tuple[str, Batch]]:

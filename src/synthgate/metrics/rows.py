@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -144,6 +144,23 @@ class RowValuesResult:
         return sorted(self.sample, key=lambda item: -item[1] if largest else item[1])[:count]
 
 
+def row_features(batch: Batch, role: str) -> list[Any]:
+    """Each row's value of ``role`` as text measures read it: a text's shared ``TextFeatures``,
+    a dialogue's turns as ``(speaker, TextFeatures)``, any other value as it is; built once
+    per batch for every measure of the role."""
+
+    def build(batch: Batch) -> Iterator[Any]:
+        for value in batch.columns[role]:
+            if isinstance(value, str):
+                yield features(batch, value)
+            elif isinstance(value, list):
+                yield [(speaker, features(batch, text)) for speaker, text in value]
+            else:
+                yield value
+
+    return batch.listed(("row_features", role), build)
+
+
 @dataclass(frozen=True)
 class RowValues(Metric):
     """The distribution of ``measure`` applied to each row's value of ``role``."""
@@ -163,17 +180,11 @@ class RowValues(Metric):
 
     def update(self, state: MomentsState, batch: Batch) -> MomentsState:
         function = ROW_MEASURES[self.measure]
-        shared = self.measure in TEXT_MEASURES
+        raw = batch.columns[self.role]
+        given = row_features(batch, self.role) if self.measure in TEXT_MEASURES else raw
         rows, ids, values, candidates = [], [], [], []
-        for row, ident, value in zip(batch.rows, batch.ids, batch.columns[self.role], strict=True):
-            if value is None:
-                measured = None
-            elif shared and isinstance(value, str):
-                measured = function(features(batch, value))
-            elif shared and isinstance(value, list):  # a dialogue: each turn's shared features
-                measured = function([(speaker, features(batch, text)) for speaker, text in value])
-            else:
-                measured = function(value)
+        for row, ident, value, argument in zip(batch.rows, batch.ids, raw, given, strict=True):
+            measured = None if value is None else function(argument)
             if measured is None or not math.isfinite(measured):
                 state.missing += 1
             else:
