@@ -27,7 +27,13 @@ from synthgate.metrics.instructions import (
     shingle_set,
 )
 from synthgate.metrics.openers import OpenerCounts
-from synthgate.metrics.tokens import TextFeatures, first_words, similar
+from synthgate.metrics.tokens import (
+    MAX_SHINGLED_TOKENS,
+    TextFeatures,
+    first_words,
+    shingles,
+    similar,
+)
 from synthgate.metrics.vocabulary import HUMAN_SHARE, SCALE, MarkerVocabulary
 from synthgate.suite import Suite, load_suite, parse_suite
 
@@ -315,6 +321,19 @@ _SPACES = "aB \t\n\r\x0b\x0c\x1c\x85\xa0\u2028\u3000_"
 def test_normalized_folds_white_space_as_the_regex(text: str) -> None:
     """``TextFeatures.normalized`` (``str.split``) folds the runs of ``\\s`` and strips them."""
     assert TextFeatures(text).normalized == re.sub(r"\s+", " ", text.lower()).strip()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(["a", "b", "cd", "é"]), max_size=12)
+    | st.lists(st.just("w"), min_size=MAX_SHINGLED_TOKENS - 3, max_size=MAX_SHINGLED_TOKENS + 3)
+)
+def test_shingles_are_the_word_3_grams_of_the_first_tokens(tokens: list[str]) -> None:
+    """Shingles as defined: each 3-gram of the first ``MAX_SHINGLED_TOKENS`` tokens joined by
+    a space, or the whole text when it has fewer than 3 tokens."""
+    first = tokens[:MAX_SHINGLED_TOKENS]
+    grams = [" ".join(first[i : i + 3]) for i in range(len(first) - 2)]
+    assert shingles(tokens) == (grams if len(tokens) >= 3 else [" ".join(tokens)])
 
 
 @settings(max_examples=300, deadline=None)

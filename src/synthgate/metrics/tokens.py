@@ -85,20 +85,21 @@ def ngrams(tokens: list[str], n: int) -> list[tuple[str, ...]]:
 def iter_ngrams(tokens: list[str], n: int) -> Iterator[tuple[str, ...]]:
     """``ngrams`` one by one, for a consumer that keeps none of the tuples (zip of shifted
     copies: no Python loop)."""
-    return zip(*(tokens[i:] for i in range(n)), strict=False)
+    return zip(*[tokens[i:] for i in range(n)], strict=False)
 
 
 MAX_SHINGLED_TOKENS = 2000
 """Shingles come from a text's first 2000 tokens (enough to tell two texts apart)."""
 
 
-def shingles(tokens: list[str], size: int = 3) -> list[str]:
-    """The ``size``-grams of a text's tokens (its first ``MAX_SHINGLED_TOKENS``), each joined
-    by a space; a text of fewer tokens is one shingle."""
-    tokens = tokens[:MAX_SHINGLED_TOKENS]
-    if len(tokens) < size:
+def shingles(tokens: list[str]) -> list[str]:
+    """The word 3-grams of a text's tokens (its first ``MAX_SHINGLED_TOKENS``), each joined
+    by a space; a text of fewer tokens is one shingle. (Three shifted slices zipped: no
+    per-shingle Python work but the join.)"""
+    if len(tokens) < 3:
         return [" ".join(tokens)]
-    return list(map(" ".join, iter_ngrams(tokens, size)))
+    cap = MAX_SHINGLED_TOKENS
+    return list(map(" ".join, zip(tokens, tokens[1:cap], tokens[2:cap], strict=False)))
 
 
 def similar(a: set[Any], b: set[Any], threshold: float) -> bool:
