@@ -19,7 +19,13 @@ import synthgate
 from synthgate.batch import Batch
 from synthgate.comparisons import ALPHA, compare
 from synthgate.errors import SuiteError
-from synthgate.metrics.readability import FORMULAS, READABILITY_SCALES, readability, text_counts
+from synthgate.metrics.readability import (
+    FORMULAS,
+    READABILITY_SCALES,
+    _turn_counts,
+    readability,
+    text_counts,
+)
 from synthgate.metrics.repetition import GopherRepetition, gopher_repetition
 from synthgate.metrics.rows import RowValues
 from synthgate.metrics.tokens import TextFeatures, document_tokens, ngrams
@@ -192,6 +198,14 @@ def test_text_counts_are_textstats_words_sentences_and_syllables(pieces: list[st
         count_sentences(text),
         count_syllables(text, "en_US"),
     )
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_AWKWARD_PIECES.map("".join).filter(str.strip), max_size=8))
+def test_a_dialogues_counts_are_the_sums_of_its_turns(turns: list[str]) -> None:
+    """All turns' pieces counted in one pass give each turn's counts summed."""
+    sums = [sum(counts) for counts in zip(*map(text_counts, turns), strict=True)] or [0, 0, 0]
+    assert list(_turn_counts(turns)) == sums
 
 
 def test_marker_words_carry_wordfreqs_english_frequencies() -> None:

@@ -18,11 +18,15 @@ pass (``synthgate.rows``) yields each row's flags. ``ROW_CHECKS`` lists every ch
 
 from __future__ import annotations
 
+import bisect
+import itertools
+import re
 from abc import ABC
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
+from operator import itemgetter
 from typing import Any, ClassVar, TypeVar
 
 from synthgate.batch import Batch
@@ -83,6 +87,16 @@ class RowCheck(ABC):
         """A flag when the value (one unit) shows the problem, else None."""
         raise NotImplementedError(f"{self.name} implements inspect()")
 
+    def inspect_all(self, values: list[Any]) -> tuple[int, list[tuple[int, Flag]]]:
+        """``inspect`` of many values: the units checked in all, and each flag with the
+        position of its value, in order (a check may rule many values out at once)."""
+        checked, flagged = 0, list[tuple[int, Flag]]()
+        for i, value in enumerate(values):
+            units, flags = self.inspect(value)
+            checked += units
+            flagged.extend((i, found) for found in flags)
+        return checked, flagged
+
 
 ROW_CHECKS: dict[str, type[RowCheck]] = {}
 """Every row check by name."""
@@ -132,14 +146,14 @@ class FlaggedRows(Metric):
         return FlagState()
 
     def update(self, state: FlagState, batch: Batch) -> FlagState:
-        for row, value in self.check.items(batch):
-            units, flags = self.check.inspect(value)
-            state.checked += units
-            for found in flags:
-                state.flagged += 1
-                state.reasons[found.reason] += 1
-                examples = state.examples.setdefault(found.reason, [])
-                add_example(examples, (row, found.excerpt), EXAMPLES_PER_REASON)
+        items = list(self.check.items(batch))
+        checked, flagged = self.check.inspect_all(list(map(itemgetter(1), items)))
+        state.checked += checked
+        state.flagged += len(flagged)
+        for i, found in flagged:
+            state.reasons[found.reason] += 1
+            examples = state.examples.setdefault(found.reason, [])
+            add_example(examples, (items[i][0], found.excerpt), EXAMPLES_PER_REASON)
         return state
 
     def merge(self, a: FlagState, b: FlagState) -> FlagState:
@@ -202,6 +216,34 @@ class BoilerplateCheck(RowCheck):
         """One alternation of every pattern (group ``g<i>`` is pattern i): one scan per text."""
         alternatives = (f"(?P<g{i}>{pattern})" for i, (_, pattern) in enumerate(self.patterns))
         return compile_pattern("|".join(alternatives))
+
+    @cached_property
+    def scanner(self) -> Any:
+        """The alternation in multi-line mode, to scan many lower-cased texts joined by
+        newlines at once; None when a pattern could read the joined texts otherwise than each
+        text alone (``\\A``, ``\\z``, flags of its own)."""
+        if any(
+            "\\A" in pattern or "\\z" in pattern or "(?" in re.sub(r"\(\?(?::|P<)", "", pattern)
+            for _, pattern in self.patterns
+        ):
+            return None
+        return compile_pattern("(?m)" + "|".join(f"(?:{pattern})" for _, pattern in self.patterns))
+
+    def inspect_all(self, values: list[Any]) -> tuple[int, list[tuple[int, Flag]]]:
+        """Each text is one unit, searched only when a match of ``scanner`` in all the texts
+        (joined by newlines) touches it: a text matched alone is touched, since at the start of
+        its match the joined texts match too (a newline reads as a text's edge to ``\\b`` and,
+        in multi-line mode, to ``^`` and ``$``), so the others have no flag."""
+        if self.scanner is None or not values:
+            return super().inspect_all(values)
+        lowered = list(map(str.lower, values))
+        starts = list(itertools.accumulate(map((1).__add__, map(len, lowered)), initial=0))
+        touched: set[int] = set()
+        for match in self.scanner.finditer("\n".join(lowered)):
+            first = bisect.bisect_right(starts, match.start()) - 1
+            touched.update(range(first, bisect.bisect_right(starts, match.end())))
+        flagged = ((i, self.flag(values[i])) for i in sorted(touched))
+        return len(values), [(i, found) for i, found in flagged if found is not None]
 
     def flag(self, value: Any) -> Flag | None:
         found = self.compiled.search(value.lower())

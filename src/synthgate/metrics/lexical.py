@@ -23,6 +23,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from synthgate.batch import Batch
 from synthgate.metrics import Metric
 from synthgate.metrics.tokens import ngrams, tokenize
@@ -52,10 +54,20 @@ class TextSample(Metric):
         return BottomK(self.k)
 
     def update(self, state: BottomK, batch: Batch) -> BottomK:
-        items = list(batch.keyed_texts(self.role))
-        ids, rows = [i for i, *_ in items], [row for _, row, _, _ in items]
-        priorities = row_priority(ids, self.seed, [position for *_, position, _ in items])
-        state.offer(priorities, rows, [text[:MAX_SAMPLED_CHARS] for *_, text in items])
+        items = batch.keyed_texts(self.role)
+        if not items:
+            return state
+        ids, rows, positions, texts = zip(*items, strict=True)
+        priorities = row_priority(list(ids), self.seed, list(positions))
+        # only the texts that can enter the sample are cut and offered (most cannot, once
+        # the sample is full)
+        full = len(state.items) >= state.k
+        chosen = np.flatnonzero(priorities < state.threshold).tolist() if full else range(len(ids))
+        state.offer(
+            priorities[chosen],
+            [rows[i] for i in chosen],
+            [texts[i][:MAX_SAMPLED_CHARS] for i in chosen],
+        )
         return state
 
     def merge(self, a: BottomK, b: BottomK) -> BottomK:

@@ -20,13 +20,15 @@ pruned depends on where partitions were cut (within the same error bound).
 
 from __future__ import annotations
 
+import itertools
 import math
+import operator
 from collections import Counter
 from dataclasses import dataclass, field
 
 from synthgate.batch import Batch
 from synthgate.metrics import Metric, add_example, in_row_order
-from synthgate.metrics.tokens import excerpt, first_words
+from synthgate.metrics.tokens import excerpt, first_words, text_features
 
 OPENER_CHARS = 200
 """The opener is read from a text's first 200 characters (enough for a few words)."""
@@ -148,16 +150,30 @@ class OpenerCounts(Metric):
         return OpenerState(self.capacity)
 
     def update(self, state: OpenerState, batch: Batch) -> OpenerState:
-        for row, _, text in batch.texts(self.role):
-            key = opener(text, self.words)
-            if not key:
-                continue
-            state.n += 1
-            rows = state.rows.get(key, [])
-            if len(rows) < EXAMPLE_ROWS or row < rows[-1]:
-                state.add(key, 1, [row], excerpt(text, 100))
-            else:
-                state.counts[key] += 1
+        texts = batch.texts(self.role)
+        keys = [
+            # a text of at most OPENER_CHARS characters opens with its first shared words
+            " ".join(found.words[: self.words])
+            if len(text) <= OPENER_CHARS
+            else opener(text, self.words)
+            for (_, _, text), found in zip(texts, text_features(batch, self.role), strict=True)
+        ]
+        opened = list(filter(None, keys))
+        state.n += len(opened)
+        state.counts.update(opened)
+        # A text can become an example only when its row is below its opener's last example
+        # row (or the opener has fewer): that bar only falls as examples are added, so the
+        # texts below it now, found without a Python loop over every text, are all to look at
+        bars = {"": -math.inf}  # no opener: never counted
+        for key in dict.fromkeys(opened):
+            kept = state.rows.get(key, [])
+            bars[key] = kept[-1] if len(kept) >= EXAMPLE_ROWS else math.inf
+        below = map(operator.lt, map(operator.itemgetter(0), texts), map(bars.__getitem__, keys))
+        for i in itertools.compress(itertools.count(), below):
+            (row, _, text), key = texts[i], keys[i]
+            kept = state.rows.get(key, [])
+            if len(kept) < EXAMPLE_ROWS or row < kept[-1]:
+                state.add(key, 0, [row], excerpt(text, 100))  # counted above
         state.prune(2 * self.capacity)
         return state
 

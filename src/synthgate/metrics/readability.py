@@ -40,6 +40,7 @@ import re
 import sys
 import types
 from collections.abc import Callable
+from itertools import repeat
 from typing import Any
 
 from synthgate.metrics.rows import row_measure
@@ -171,6 +172,15 @@ def text_counts(text: str) -> tuple[int, int, int]:
     return total & _WORDS, max(1, counted) if text else 0, total >> WORD_BITS
 
 
+def _turn_counts(texts: list[str]) -> tuple[int, int, int]:
+    """The sums of ``text_counts`` over non-empty texts (the turns of a dialogue), in one
+    ``_packed_sum`` of all their pieces (joined by a space, they split into the same pieces)
+    and their sentences counted per text, at least one each."""
+    total = _packed_sum(" ".join(texts).split())
+    counted = sum(map(max, repeat(1), map(len, map(_COUNTED_SENTENCE.findall, texts))))
+    return total & _WORDS, counted, total >> WORD_BITS
+
+
 def readability(text: Any, formula: str) -> float | None:
     """``formula`` of ``text`` (or of its ``TextFeatures``) clipped to its scale; None for
     texts under ``MIN_WORDS`` words. A dialogue (its turns as ``(speaker, TextFeatures)``) is
@@ -180,9 +190,7 @@ def readability(text: Any, formula: str) -> float | None:
         turns = [found for _, turn in text if (found := as_features(turn))]
         if sum(len(turn.words) for turn in turns) < MIN_WORDS:
             return None
-        words, sentences, syllables = map(
-            sum, zip(*map(text_counts, (turn.text for turn in turns)), strict=True)
-        )
+        words, sentences, syllables = _turn_counts([turn.text for turn in turns])
     else:
         found = as_features(text)
         if found is None or len(found.words) < MIN_WORDS:

@@ -52,7 +52,7 @@ import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any, ClassVar
 
 from synthgate.batch import Batch
@@ -63,9 +63,9 @@ from synthgate.metrics.tokens import (
     as_features,
     document_tokens,
     excerpt,
-    features,
     iter_ngrams,
     ngrams,
+    text_features,
 )
 from synthgate.observation import Observation
 from synthgate.sampling import wilson
@@ -292,8 +292,14 @@ class GopherRepetition(Metric):
     def update(self, state: RepetitionState, batch: Batch) -> RepetitionState:
         check = GopherRepetitionCheck(self.role, self.min_words)
         offenders = []
-        for row, text in check.items(batch):
-            repetition = check.measure(features(batch, text))
+        texts, found = batch.texts(self.role), text_features(batch, self.role)
+        # texts of fewer word runs than min_words are too short (``measure``): only the
+        # others are looked at, without a Python loop over every text
+        runs = map(len, map(attrgetter("words"), found))
+        long = list(itertools.compress(itertools.count(), map(self.min_words.__le__, runs)))
+        state.short += len(found) - len(long)
+        for i in long:
+            (row, _, text), repetition = texts[i], check.measure(found[i])
             if repetition is None:
                 state.short += 1
                 continue

@@ -21,10 +21,12 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import compress, count
+from operator import attrgetter, not_
 
 from synthgate.batch import Batch
 from synthgate.metrics import Metric, merge_examples
-from synthgate.metrics.tokens import excerpt, features
+from synthgate.metrics.tokens import excerpt, text_features
 
 MARKERS: dict[str, dict[str, float]] = {
     "delve": {"delve": 1.38e-06, "delves": 5.13e-07, "delved": 4.47e-07, "delving": 6.03e-07},
@@ -147,12 +149,12 @@ class MarkerVocabulary(Metric):
         return VocabularyState()
 
     def update(self, state: VocabularyState, batch: Batch) -> VocabularyState:
-        lengths: list[int] = []
-        for row, _, text in batch.texts(self.role):
-            tokens = features(batch, text).words
-            lengths.append(len(tokens))
-            if _FORM_SET.isdisjoint(tokens):
-                continue
+        texts = batch.texts(self.role)
+        words = list(map(attrgetter("words"), text_features(batch, self.role)))
+        lengths = list(map(len, words))
+        # the few texts holding a marker form, found without a Python loop over every text
+        for i in compress(count(), map(not_, map(_FORM_SET.isdisjoint, words))):
+            (row, _, text), tokens = texts[i], words[i]
             found = [FORMS[t] for t in tokens if t in FORMS]
             state.with_marker += 1
             state.uses.update(found)
@@ -162,7 +164,7 @@ class MarkerVocabulary(Metric):
                     kept.append((row, _context(text, lemma)))
         state.texts += len(lengths)
         state.words += sum(lengths)
-        state.expected += sum(_expected(n, count) for n, count in Counter(lengths).items())
+        state.expected += sum(_expected(n, many) for n, many in Counter(lengths).items())
         return state
 
     def merge(self, a: VocabularyState, b: VocabularyState) -> VocabularyState:
