@@ -2,26 +2,38 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 import synthgate
 from synthgate.batch import Batch
 from synthgate.errors import SuiteError
 from synthgate.metrics.dialogues import (
+    CAMEL_END_TOKEN,
+    CAMEL_MARKERS,
+    EXAMPLES,
     RELEVANCE_JUDGES,
+    STOPWORDS,
     ClosingLoops,
     Digression,
+    RepeatedTurnCheck,
     RoleFlips,
     TurnRepeats,
+    content_words,
     flagged_turns,
+    holds_marker,
+    lexical_relevance,
     relevance_judge,
     repeated_ngram_share,
 )
+from synthgate.metrics.tokens import MAX_SHINGLED_TOKENS, TextFeatures, ngrams, similar
 from synthgate.result import ExpectationResult
 from synthgate.rowpass import check_rows
 from synthgate.suite import parse_suite
@@ -395,3 +407,149 @@ def test_spp_transcripts_load_and_digression_is_related_to_task_solved(paper_dat
     gap = result(out, "digression_outcome_gap")
     assert gap.details["success_with_digression"] < gap.details["success_without_digression"]
     assert gap.status == "warning"
+
+
+# The fast paths, against the plain definitions they replace ---------------------------------
+
+_WORDS = ["cat", "cats", "bus", "dogs", "dog", "this", "is", "the", "ok", "sure", "menu", "!"]
+_WORDS += ["Instruction:", "Solution:", "user:", "User 2:", "CAMEL_TASK_DONE", "\n", " "]
+_TEXTS = st.lists(st.sampled_from(_WORDS), max_size=12).map(" ".join)
+_DIALOGUES = st.lists(
+    st.tuples(st.sampled_from(["user", "assistant", "USER", "User 2"]), _TEXTS), max_size=8
+)
+
+
+def plain_repeated_ngram_share(turns: list[tuple[str, str]], n: int) -> float | None:
+    seen: set[tuple[str, ...]] = set()
+    repeated = total = 0
+    for _, text in turns:
+        grams = ngrams(TextFeatures(text).words, n)
+        repeated += sum(gram in seen for gram in grams)
+        total += len(grams)
+        seen.update(grams)
+    return repeated / total if total and len(turns) > 1 else None
+
+
+def plain_repeats(
+    turns: list[tuple[str, str]], threshold: float, window: int
+) -> tuple[int, list[tuple[int, str, str]]]:
+    seen: dict[str, int] = {}
+    earlier: deque[tuple[int, set[str]]] = deque(maxlen=window)
+    checked, out = 0, []
+    for index, (_, text) in enumerate(turns):
+        if not text.strip():
+            continue
+        checked += 1
+        found = TextFeatures(text)
+        key, grams = found.normalized, set(found.shingles)
+        if key in seen:
+            out.append((index, "exact", f"repeats turn {seen[key]}"))
+        else:
+            match = next((i for i, g in reversed(earlier) if similar(grams, g, threshold)), None)
+            if match is not None:
+                out.append((index, "near", f"close to turn {match}"))
+        seen.setdefault(key, index)
+        earlier.append((index, grams))
+    return checked, out
+
+
+def plain_relevance(context: str, text: str) -> float | None:
+    def words(text: str) -> set[str]:
+        found = set(TextFeatures(text).words) - STOPWORDS
+        return {w[:-1] if len(w) > 3 and w[-1] == "s" else w for w in found}
+
+    own = words(text)
+    return len(own & words(context)) / len(own) if len(own) >= 3 else None
+
+
+@settings(max_examples=300, deadline=None)
+@given(_DIALOGUES, st.integers(2, 6))
+@example([("A", "cat dog ok"), ("B", "cat dog sure")], 2)  # a bigram recurs, no 3-gram
+def test_repeated_ngram_share_is_the_plain_count(turns: Any, n: int) -> None:
+    """The shingle test (no 3-gram in two turns, so no n-gram recurs) changes no value."""
+    assert repeated_ngram_share(turns, n) == plain_repeated_ngram_share(turns, n)
+
+
+def test_repeated_ngrams_past_the_shingle_cap_are_counted() -> None:
+    """The 4-gram w1998..w2001 recurs, but only past the first turn's shingled words."""
+    long = " ".join(f"w{i}" for i in range(MAX_SHINGLED_TOKENS + 2))
+    turns = [("A", long), ("B", "w1998 w1999 w2000 w2001")]
+    assert repeated_ngram_share(turns, 4) == plain_repeated_ngram_share(turns, 4) == 1 / 2000
+
+
+@settings(max_examples=300, deadline=None)
+@given(_DIALOGUES, st.sampled_from([0.0, 0.3, 0.8, 1.0]), st.sampled_from([1, 2, 50]))
+def test_repeated_turns_are_the_plain_comparison(turns: Any, threshold: float, window: int) -> None:
+    check = RepeatedTurnCheck(threshold=threshold, window=window)
+    shared = [(speaker, TextFeatures(text)) for speaker, text in turns]
+    expected = plain_repeats(turns, threshold, window)
+    assert check.repeats(turns) == check.repeats(turns, shared) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(_DIALOGUES)
+def test_flagged_turns_are_the_plain_rule(turns: Any) -> None:
+    """The CAMEL rule applied turn by turn; interruptions only where a marker is held."""
+    own = {"user": "Instruction:", "assistant": "Solution:"}
+    names = {speaker for speaker, _ in turns} | set(own)
+    held = any(marker in text for _, text in turns for marker in own.values())
+    expected = []
+    for index, (speaker, text) in enumerate(turns):
+        key = speaker.casefold()
+        foreign = [m for s, m in own.items() if s != key and m in text]
+        others = [n for n in names if n.casefold() != key]
+        lines = [line.strip() for line in text.split("\n")]
+        speaks_as = [
+            n
+            for n in others
+            if any(line.casefold().startswith(n.casefold() + ":") for line in lines)
+        ]
+        if key in own and foreign:
+            expected.append((index, "flipped"))
+        elif speaks_as:
+            expected.append((index, "speaks_as_other"))
+        elif held and key in own and CAMEL_END_TOKEN not in text and own[key] not in text:
+            expected.append((index, "interrupted"))
+    flags = flagged_turns(turns, CAMEL_MARKERS, CAMEL_END_TOKEN)
+    assert [(index, kind) for index, kind, _ in flags] == expected
+    assert holds_marker(turns, CAMEL_MARKERS) == held
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(_DIALOGUES, st.none() | _TEXTS), max_size=8), st.booleans())
+def test_digression_is_the_plain_judgement(rows: Any, by_task: bool) -> None:
+    """Counts and examples (the lowest relevance, first of equals) as judged turn by turn."""
+    dialogues = [turns for turns, _ in rows]
+    tasks = [task if by_task else None for _, task in rows]
+    metric = Digression(task_role="task" if by_task else "", threshold=0.5)
+    batch = Batch(list(range(len(rows))), {"turns": dialogues, "task": tasks})
+    out = metric.compute([batch])
+    judged = off = digressed = unjudged = 0
+    lowest = []
+    for row, (turns, task) in enumerate(zip(dialogues, tasks, strict=True)):
+        task = task if task and task.strip() else None
+        context = task or (turns[0][1] if turns else "")
+        scores = [
+            (plain_relevance(context, text), i)
+            for i, (_, text) in enumerate(turns)
+            if (task or i) and text.strip() and context.strip()
+        ]
+        valid = [(score, i) for score, i in scores if score is not None]
+        if not valid:
+            unjudged += 1
+            continue
+        below = [(score, i) for score, i in valid if score < 0.5]
+        judged, off, digressed = judged + len(valid), off + len(below), digressed + bool(below)
+        if below:
+            score, i = min(below, key=lambda item: item[0])
+            lowest.append((row, i, f"relevance {score:.2f}"))
+    assert (out.judged_turns, out.off_topic_turns, out.digressed) == (judged, off, digressed)
+    assert out.unjudged == unjudged
+    assert [(e.row, e.turn, e.detail) for e in out.examples] == lowest[:EXAMPLES]
+    for turns, _ in rows:
+        for _, text in turns:
+            assert content_words(text) == set(
+                w[:-1] if len(w) > 3 and w[-1] == "s" else w
+                for w in set(TextFeatures(text).words) - STOPWORDS
+            )
+    assert lexical_relevance("cats menu", ["the cat menu bus"]) == [2 / 3]

@@ -19,19 +19,22 @@ function registered the same way, loaded by the user's code: synthgate downloads
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache, cached_property, lru_cache, partial
-from itertools import pairwise
+from itertools import filterfalse, repeat
+from operator import attrgetter, eq, itemgetter, lt
 from typing import Any, ClassVar
 
 from synthgate.batch import Batch
 from synthgate.metrics import Metric, in_row_order
 from synthgate.metrics.flags import Flag, RowCheck, row_check
-from synthgate.metrics.rows import row_measure
+from synthgate.metrics.rows import row_features, row_measure
 from synthgate.metrics.tokens import (
+    MAX_SHINGLED_TOKENS,
     TextFeatures,
     excerpt,
     features,
@@ -98,9 +101,40 @@ def _merged(a: Examples, b: Examples) -> Examples:
     return _add(a, [item for found in b.values() for item in found])
 
 
+FoundTurn = tuple[int, Sequence[Any], int, str, str]
+"""An offending turn before its example is built: ``(row, turns, turn index, kind, detail)``."""
+
+
+def _add_turns(examples: Examples, found: list[FoundTurn]) -> Examples:
+    """``_add`` of the turns ``found``, building the example (excerpts) of only the
+    ``EXAMPLES`` earliest of each kind: a metric flags one turn at most once, so the earliest
+    examples are those of the smallest ``(row, turn index)``."""
+    by_kind: dict[str, list[FoundTurn]] = {}
+    for item in found:
+        by_kind.setdefault(item[3], []).append(item)
+    earliest = [
+        item
+        for items in by_kind.values()
+        for item in heapq.nsmallest(EXAMPLES, items, key=itemgetter(0, 2))
+    ]
+    return _add(examples, [TurnExample.at(*item) for item in earliest])
+
+
 def _features(text: str | TextFeatures) -> TextFeatures:
     """A turn's text features: the batch's (handed to text measures and judges) or its own."""
     return text if isinstance(text, TextFeatures) else TextFeatures(text)
+
+
+_WORDS, _SHINGLES = attrgetter("words"), attrgetter("shingles")
+
+
+def _disjoint_shingles(found: Sequence[TextFeatures]) -> bool:
+    """Whether no word 3-gram shingle occurs in two of these texts (one set union, no loop in
+    Python): then no turn repeats, or nearly repeats, another, and no n-gram (n >= 3) recurs.
+    Conversations rarely share one, so the metrics that compare turns check this first."""
+    grams = list(map(_SHINGLES, found))
+    distinct = len(set().union(*grams))
+    return distinct == sum(map(len, grams)) or distinct == sum(map(len, map(set, grams)))
 
 
 # Role flips and interruptions -----------------------------------------------------------
@@ -125,32 +159,47 @@ def _speaking_as(names: frozenset[str]) -> re.Pattern[str] | None:
     return re.compile(rf"(?im)^[^\S\n]*({alternatives})[^\S\n]*:")
 
 
+def holds_marker(turns: Sequence[Turn], markers: Sequence[tuple[str, str]]) -> bool:
+    """Whether a turn of the conversation holds one of the markers (one scan per marker)."""
+    return any(
+        any(map(str.__contains__, map(itemgetter(1), turns), repeat(marker)))
+        for _, marker in markers
+    )
+
+
 def flagged_turns(
     turns: Sequence[Turn], markers: Sequence[tuple[str, str]], end_token: str
 ) -> list[tuple[int, str, str]]:
     """``(turn index, kind, detail)`` for every flipped, impersonating or interrupted turn.
 
-    The paper's CAMEL rule, for a speaker with a marker (names compared case-insensitively): a
-    turn holding another speaker's marker is ``flipped``; else one holding neither its own
-    marker nor ``end_token`` is ``interrupted``. Any speaker: a line that opens with another
-    participant's name and a colon (``User 2: ...`` inside User 1's turn) is
-    ``speaks_as_other``. Cost: one scan of each turn per marker, and a regex search of the
+    The paper's CAMEL rule, for a speaker with a marker (names compared case-insensitively), in
+    a conversation that holds a marker (``holds_marker``): a turn holding another speaker's
+    marker is ``flipped``; else one holding neither its own marker nor ``end_token`` is
+    ``interrupted``. Any speaker: a line that opens with another participant's name and a colon
+    (``User 2: ...`` inside User 1's turn) is ``speaks_as_other``. Cost: one scan of the turns
+    per marker, one more of each turn per marker when one is held, and a regex search of the
     turns that hold a colon.
     """
-    own = _by_speaker(tuple(markers))
-    names = {speaker.strip() for speaker, _ in turns} | {speaker for speaker, _ in markers}
+    own = _by_speaker(tuple(markers)) if holds_marker(turns, markers) else {}
+    names: set[str] | None = None
     patterns: dict[str, re.Pattern[str] | None] = {}
     out = []
     for index, (speaker, text) in enumerate(turns):
         key = speaker.casefold()
-        foreign = [m for s, ms in own.items() if s != key for m in ms if m in text]
-        if key in own and foreign:
-            out.append((index, "flipped", f"{speaker} turn holds {foreign[0]!r}"))
-            continue
-        if key not in patterns:
-            patterns[key] = _speaking_as(frozenset(n for n in names if n and n.casefold() != key))
-        pattern = patterns[key]
-        match = pattern.search(text) if pattern and ":" in text else None
+        if key in own:
+            foreign = [m for s, ms in own.items() if s != key for m in ms if m in text]
+            if foreign:
+                out.append((index, "flipped", f"{speaker} turn holds {foreign[0]!r}"))
+                continue
+        match = None
+        if ":" in text:  # the pattern needs one
+            if names is None:
+                names = {s.strip() for s, _ in turns} | {s for s, _ in markers}
+            if key not in patterns:
+                others = frozenset(n for n in names if n and n.casefold() != key)
+                patterns[key] = _speaking_as(others)
+            pattern = patterns[key]
+            match = pattern.search(text) if pattern else None
         if match:
             out.append((index, "speaks_as_other", f"{speaker} writes as {match.group(1)!r}"))
         elif key in own and end_token not in text and not any(m in text for m in own[key]):
@@ -161,7 +210,7 @@ def flagged_turns(
 def marked_turns(turns: Sequence[Turn], markers: Sequence[tuple[str, str]]) -> int:
     """Turns of speakers that have a marker, in a conversation that holds a marker; 0 for a
     conversation without the marker protocol (its turns are not judged for interruptions)."""
-    if not any(marker in text for _, text in turns for _, marker in markers):
+    if not holds_marker(turns, markers):
         return 0
     own = _by_speaker(tuple(markers))
     return sum(speaker.casefold() in own for speaker, _ in turns)
@@ -259,25 +308,22 @@ class RoleFlips(Metric):
         return RoleFlipCounts()
 
     def update(self, state: RoleFlipCounts, batch: Batch) -> RoleFlipCounts:
-        examples = []
+        found: list[FoundTurn] = []
         for row, turns in zip(batch.rows, batch.columns[self.role], strict=True):
             if not turns:
                 continue
-            marked = marked_turns(turns, self.markers)
-            flags = [
-                flag
-                for flag in flagged_turns(turns, self.markers, self.end_token)
-                if marked or flag[1] != "interrupted"
-            ]
-            kinds = Counter(kind for _, kind, _ in flags)
-            flipped = any(kinds[kind] for kind in FLIP_KINDS)
+            flags = flagged_turns(turns, self.markers, self.end_token)
+            flipped = False
+            if flags:  # most conversations have none
+                kinds = Counter(kind for _, kind, _ in flags)
+                flipped = any(kinds[kind] for kind in FLIP_KINDS)
+                state.by_kind.update(kinds)
+                found += [(row, turns, i, kind, detail) for i, kind, detail in flags]
+            if holds_marker(turns, self.markers):
+                state.markers_seen = True
+                state.marker_turns += marked_turns(turns, self.markers)
             state.conversations += 1
             state.flipped_conversations += flipped
-            state.by_kind.update(kinds)
-            state.marker_turns += marked
-            state.markers_seen = state.markers_seen or any(
-                marker in text for _, text in turns for _, marker in self.markers
-            )
             bucket = state.by_length.setdefault(_bucket(len(turns)), [0, 0])
             bucket[0] += 1
             bucket[1] += flipped
@@ -285,8 +331,7 @@ class RoleFlips(Metric):
                 state.turns_flipped += len(turns)
             else:
                 state.turns_other += len(turns)
-            examples += [TurnExample.at(row, turns, i, kind, detail) for i, kind, detail in flags]
-        state.examples = _add(state.examples, examples)
+        state.examples = _add_turns(state.examples, found)
         return state
 
     def merge(self, a: RoleFlipCounts, b: RoleFlipCounts) -> RoleFlipCounts:
@@ -349,10 +394,21 @@ class RepeatedTurnCheck(RowCheck):
         yield from zip(batch.rows, batch.columns[self.role], strict=True)
 
     def repeats(
-        self, turns: Sequence[Turn], text_features: Callable[[str], TextFeatures] = TextFeatures
+        self, turns: Sequence[Turn], shared: Sequence[tuple[str, TextFeatures]] | None = None
     ) -> tuple[int, list[tuple[int, str, str]]]:
         """Non-empty turns, and ``(turn index, exact or near, which earlier turn)`` per repeat
-        (``text_features``: a batch's shared features, ``tokens.features``)."""
+        (``shared``: the turns with their batch's features, ``rows.row_features``).
+
+        A repeat shares its shingles with the turn it repeats (an exact one all of them, a near
+        one at least one when ``threshold`` > 0), so a conversation whose turns share no
+        shingle is not compared turn by turn."""
+        found = (
+            list(map(itemgetter(1), shared))
+            if shared is not None
+            else [TextFeatures(text) for _, text in turns]
+        )
+        if self.threshold > 0 and _disjoint_shingles(found):
+            return sum(map(bool, map(str.strip, map(itemgetter(1), turns)))), []  # non-empty
         seen: dict[str, int] = {}
         earlier: deque[tuple[int, set[str]]] = deque(maxlen=self.window)
         checked, out = 0, []
@@ -360,8 +416,7 @@ class RepeatedTurnCheck(RowCheck):
             if not text.strip():
                 continue
             checked += 1
-            found = text_features(text)
-            key, grams = found.normalized, set(found.shingles)
+            key, grams = found[index].normalized, set(found[index].shingles)
             if key in seen:
                 out.append((index, "exact", f"repeats turn {seen[key]}"))
             else:
@@ -400,19 +455,20 @@ class TurnRepeats(Metric):
 
     def update(self, state: TurnRepeatCounts, batch: Batch) -> TurnRepeatCounts:
         check = RepeatedTurnCheck(self.role, self.threshold, self.window)
-        examples = []
-        text_features = partial(features, batch)
-        for row, turns in zip(batch.rows, batch.columns[self.role], strict=True):
-            checked, repeats = check.repeats(turns, text_features)
-            kinds = Counter(kind for _, kind, _ in repeats)
+        found: list[FoundTurn] = []
+        columns = batch.rows, batch.columns[self.role], row_features(batch, self.role)
+        for row, turns, shared in zip(*columns, strict=True):
+            checked, repeats = check.repeats(turns, shared)
             state.turns += checked
-            state.exact += kinds["exact"]
-            state.near += kinds["near"]
             state.conversations += 1
-            state.conversations_exact += kinds["exact"] > 0
-            state.conversations_near += kinds["near"] > 0
-            examples += [TurnExample.at(row, turns, i, kind, detail) for i, kind, detail in repeats]
-        state.examples = _add(state.examples, examples)
+            if repeats:  # most conversations have none
+                kinds = Counter(kind for _, kind, _ in repeats)
+                state.exact += kinds["exact"]
+                state.near += kinds["near"]
+                state.conversations_exact += kinds["exact"] > 0
+                state.conversations_near += kinds["near"] > 0
+                found += [(row, turns, i, kind, detail) for i, kind, detail in repeats]
+        state.examples = _add_turns(state.examples, found)
         return state
 
     def merge(self, a: TurnRepeatCounts, b: TurnRepeatCounts) -> TurnRepeatCounts:
@@ -584,8 +640,8 @@ LEXICAL_MIN_WORDS = 3
 
 def content_words(text: str | TextFeatures) -> set[str]:
     """Lower-cased words minus stopwords, a plural ``s`` stripped from words over 3 letters."""
-    found = set(_features(text).words) - STOPWORDS
-    return {w[:-1] if len(w) > 3 and w[-1] == "s" else w for w in found}
+    found = set(filterfalse(STOPWORDS.__contains__, _features(text).words))
+    return {w[:-1] if w[-1] == "s" and len(w) > 3 else w for w in found}
 
 
 @relevance_judge("lexical", text=True)
@@ -598,11 +654,10 @@ def lexical_relevance(
     than ``LEXICAL_MIN_WORDS`` content words are not judged (None).
     """
     vocabulary = content_words(context)
-    out: list[float | None] = []
-    for text in texts:
-        own = content_words(text)
-        out.append(len(own & vocabulary) / len(own) if len(own) >= LEXICAL_MIN_WORDS else None)
-    return out
+    return [
+        len(own & vocabulary) / len(own) if len(own) >= LEXICAL_MIN_WORDS else None
+        for own in map(content_words, texts)
+    ]
 
 
 @dataclass
@@ -661,44 +716,50 @@ class Digression(Metric):
         judge = RELEVANCE_JUDGES[self.judge]
         shared = self.judge in TEXT_JUDGES
         tasks = batch.columns[self.task_role] if self.task_role else [None] * len(batch)
-        rows, ids, flags, examples = [], [], [], []
-        turn_lists = batch.columns[self.role]
-        for row, ident, turns, task in zip(batch.rows, batch.ids, turn_lists, tasks, strict=True):
-            task = (
-                task if task and task.strip() else None
-            )  # a blank task: judge by the opening turn
-            context = task or (turns[0][1] if turns else "")
-            judged = [(i, turn) for i, turn in enumerate(turns) if (task or i) and turn[1].strip()]
-            texts = [text for _, (_, text) in judged]
+        rows, ids, flags, found = [], [], [], []
+        columns = zip(
+            batch.rows,
+            batch.ids,
+            batch.columns[self.role],
+            row_features(batch, self.role),
+            tasks,
+            strict=True,
+        )
+        for row, ident, turns, turn_features, task in columns:
+            if task and task.strip():
+                context, first = task, 0
+            else:  # no task, or a blank one: judge by the opening turn
+                context, first = (turns[0][1] if turns else ""), 1
+            judged = turn_features[first:]
+            positions: Sequence[int] = range(first, len(turns))
+            if not all(map(str.strip, map(itemgetter(1), turns[first:]))):  # blank turns
+                positions = [i for i in positions if turns[i][1].strip()]
+                judged = [turn_features[i] for i in positions]
             if not context.strip():
-                scores: list[float | None] = [None] * len(texts)
+                scores: Sequence[float | None] = [None] * len(judged)
             elif shared:
-                scores = judge(features(batch, context), [features(batch, t) for t in texts])
+                context_features = turn_features[0][1] if first else features(batch, context)
+                scores = judge(context_features, list(map(itemgetter(1), judged)))
             else:
-                scores = judge(context, texts)
-            valid = [
-                (score, i, turn)
-                for (i, turn), score in zip(judged, scores, strict=True)
-                if score is not None
-            ]
+                scores = judge(context, [turn.text for _, turn in judged])
+            valid = [score for score in scores if score is not None]
             if not valid:
                 state.unjudged += 1
                 continue
-            off = [(score, i, turn) for score, i, turn in valid if score < self.threshold]
+            off = sum(map(lt, valid, repeat(self.threshold)))
             state.conversations += 1
             state.judged_turns += len(valid)
-            state.off_topic_turns += len(off)
+            state.off_topic_turns += off
             state.digressed += bool(off)
             rows.append(row)
             ids.append(ident)
             flags.append(bool(off))
-            if off:
-                score, i, _ = min(off, key=lambda item: item[0])
-                examples.append(
-                    TurnExample.at(row, turns, i, "off_topic", f"relevance {score:.2f}")
-                )
+            if off:  # the turn of the lowest relevance, the first of equals
+                lowest = min(score for score in valid if score < self.threshold)
+                i = positions[list(scores).index(lowest)]
+                found.append((row, turns, i, "off_topic", f"relevance {lowest:.2f}"))
         state.sample.offer(row_priority(ids, self.seed), rows, flags)
-        state.examples = _add(state.examples, examples)
+        state.examples = _add_turns(state.examples, found)
         return state
 
     def merge(self, a: DigressionCounts, b: DigressionCounts) -> DigressionCounts:
@@ -735,10 +796,16 @@ def repeated_ngram_share(turns: Any, n: int) -> float | None:
     """
     if not isinstance(turns, list) or len(turns) < 2:
         return None
+    found = [_features(text) for _, text in turns]
+    words = list(map(_WORDS, found))
+    # An n-gram (n >= 3) recurring in a later turn shares its first 3 words, a shingle, with
+    # an earlier turn; shingles cover a text's words only up to the cap.
+    if n >= 3 and max(map(len, words)) <= MAX_SHINGLED_TOKENS and _disjoint_shingles(found):
+        total = sum(len(w) - n + 1 for w in words if len(w) >= n)
+        return 0.0 if total else None
     seen: set[tuple[str, ...]] = set()
     repeated = total = 0
-    for _, text in turns:
-        grams = ngrams(_features(text).words, n)
+    for grams in map(ngrams, words, repeat(n)):
         if not seen.isdisjoint(grams):  # most turns repeat nothing: one test in C
             repeated += sum(map(seen.__contains__, grams))
         total += len(grams)
@@ -755,7 +822,7 @@ def dominant_speaker_share(turns: Any) -> float | None:
     """Share of a conversation's tokens written by its most talkative speaker."""
     if not isinstance(turns, list) or not turns:
         return None
-    counts: Counter[str] = Counter()
+    counts = dict.fromkeys(map(itemgetter(0), turns), 0)
     for speaker, text in turns:
         counts[speaker] += _features(text).token_count  # no other dialogue metric reads tokens
     total = sum(counts.values())
@@ -767,7 +834,8 @@ def same_speaker_share(turns: Any) -> float | None:
     """Share of consecutive turn pairs where the same speaker speaks again."""
     if not isinstance(turns, list) or len(turns) < 2:
         return None
-    return sum(a[0] == b[0] for a, b in pairwise(turns)) / (len(turns) - 1)
+    speakers = list(map(itemgetter(0), turns))
+    return sum(map(eq, speakers, speakers[1:])) / (len(turns) - 1)
 
 
 _TRUE = {"true", "yes", "1", "solved", "success", "correct", "pass", "passed"}
