@@ -7,7 +7,10 @@ configuration, so the whole module stays fast.
 
 from __future__ import annotations
 
+import gc
+import weakref
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +19,7 @@ import pytest
 
 from synthgate import Codings, batch, validate
 from synthgate.batch import Batch
-from synthgate.engine import LocalEngine, PartitionedEngine, States, engine_for
+from synthgate.engine import COLLECT_EVERY, LocalEngine, PartitionedEngine, States, engine_for, fold
 from synthgate.errors import InputError
 from synthgate.loaders import Dataset, Shard
 from synthgate.metrics import Metric, duplicates
@@ -353,3 +356,44 @@ def test_a_batch_lists_its_texts_once_and_its_groups_their_own() -> None:
     groups = dict(whole.groups("model"))
     assert groups["b"].keyed_texts("turns") == [(20, 2, 0, "bye")]
     assert groups["b"].cache is whole.cache
+
+
+class _Cycle:
+    """A reference cycle (it holds itself), freed only by the cyclic collector."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
+@dataclass(frozen=True)
+class _MakesCycles(Metric):
+    """Makes one cyclic object per batch and notes whether the collector ran automatically."""
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        return ("text",)
+
+    def start(self) -> list[Any]:
+        return []
+
+    def update(self, state: list[Any], batch: Batch) -> list[Any]:
+        state.append((weakref.ref(_Cycle()), gc.isenabled()))
+        return state
+
+    def merge(self, a: list[Any], b: list[Any]) -> list[Any]:
+        return a + b
+
+    def finalize(self, state: list[Any]) -> list[Any]:
+        return state
+
+
+def test_fold_collects_cyclic_garbage_between_batches_only() -> None:
+    """The collector is off while a batch is folded (it rescanned each batch's objects) and
+    on again afterwards; the cycles made meanwhile are collected every ``COLLECT_EVERY``
+    batches, so at most that many wait."""
+    batches = [Batch([i], {"text": ["x"]}) for i in range(3 * COLLECT_EVERY + 1)]
+    folded = fold(batches, States({_MakesCycles()}, None))
+    made = next(iter(folded.states[None].values()))
+    assert gc.isenabled()
+    assert not any(on for _, on in made)
+    assert sum(ref() is not None for ref, _ in made) <= COLLECT_EVERY
