@@ -512,6 +512,7 @@ def test_flagged_turns_are_the_plain_rule(turns: Any) -> None:
             expected.append((index, "interrupted"))
     flags = flagged_turns(turns, CAMEL_MARKERS, CAMEL_END_TOKEN)
     assert [(index, kind) for index, kind, _ in flags] == expected
+    assert flagged_turns(turns, CAMEL_MARKERS, CAMEL_END_TOKEN, held) == flags
     assert holds_marker(turns, CAMEL_MARKERS) == held
 
 

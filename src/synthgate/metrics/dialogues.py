@@ -22,10 +22,10 @@ from __future__ import annotations
 import heapq
 import re
 from collections import Counter, deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache, cached_property, lru_cache, partial
-from itertools import filterfalse, repeat
+from itertools import compress, filterfalse, repeat
 from operator import attrgetter, eq, itemgetter, lt
 from typing import Any, ClassVar
 
@@ -168,7 +168,10 @@ def holds_marker(turns: Sequence[Turn], markers: Sequence[tuple[str, str]]) -> b
 
 
 def flagged_turns(
-    turns: Sequence[Turn], markers: Sequence[tuple[str, str]], end_token: str
+    turns: Sequence[Turn],
+    markers: Sequence[tuple[str, str]],
+    end_token: str,
+    held: bool | None = None,
 ) -> list[tuple[int, str, str]]:
     """``(turn index, kind, detail)`` for every flipped, impersonating or interrupted turn.
 
@@ -178,13 +181,20 @@ def flagged_turns(
     ``interrupted``. Any speaker: a line that opens with another participant's name and a colon
     (``User 2: ...`` inside User 1's turn) is ``speaks_as_other``. Cost: one scan of the turns
     per marker, one more of each turn per marker when one is held, and a regex search of the
-    turns that hold a colon.
+    turns that hold a colon. ``held``: ``holds_marker(turns, markers)`` when the caller has it.
     """
-    own = _by_speaker(tuple(markers)) if holds_marker(turns, markers) else {}
+    own: dict[str, tuple[str, ...]] = {}
+    indices: Iterable[int] = range(len(turns))
+    if holds_marker(turns, markers) if held is None else held:
+        own = _by_speaker(tuple(markers))
+    else:  # only a turn with a colon can be flagged (speaks_as_other)
+        colons = map(str.__contains__, map(itemgetter(1), turns), repeat(":"))
+        indices = compress(indices, colons)
     names: set[str] | None = None
     patterns: dict[str, re.Pattern[str] | None] = {}
     out = []
-    for index, (speaker, text) in enumerate(turns):
+    for index in indices:
+        speaker, text = turns[index]
         key = speaker.casefold()
         if key in own:
             foreign = [m for s, ms in own.items() if s != key for m in ms if m in text]
@@ -312,14 +322,15 @@ class RoleFlips(Metric):
         for row, turns in zip(batch.rows, batch.columns[self.role], strict=True):
             if not turns:
                 continue
-            flags = flagged_turns(turns, self.markers, self.end_token)
+            held = holds_marker(turns, self.markers)
+            flags = flagged_turns(turns, self.markers, self.end_token, held)
             flipped = False
             if flags:  # most conversations have none
                 kinds = Counter(kind for _, kind, _ in flags)
                 flipped = any(kinds[kind] for kind in FLIP_KINDS)
                 state.by_kind.update(kinds)
                 found += [(row, turns, i, kind, detail) for i, kind, detail in flags]
-            if holds_marker(turns, self.markers):
+            if held:
                 state.markers_seen = True
                 state.marker_turns += marked_turns(turns, self.markers)
             state.conversations += 1
