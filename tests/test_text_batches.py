@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+import numpy as np
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -181,3 +182,22 @@ def test_boilerplate_patterns_that_read_joined_texts_otherwise_are_searched_one_
         texts = ["the cat", "a\nb the", "the"]
         flagged = [(i, found) for i, text in enumerate(texts) for found in check.check(text)]
         assert check.inspect_all(texts) == (3, flagged) and flagged
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(0, 2**64 - 1), unique=True, max_size=60),
+    st.lists(st.integers(1, 9), max_size=10),
+    st.integers(1, 8),
+)
+def test_a_sample_keeps_the_k_smallest_priorities(
+    priorities: list[int], cuts: list[int], k: int
+) -> None:
+    """Offered in batches of any size, a sample holds the k items of smallest priority."""
+    sample, start = BottomK(k), 0
+    for size in [*cuts, len(priorities)]:
+        part = priorities[start : start + size]
+        sample.offer(np.array(part, dtype=np.uint64), list(range(start, start + len(part))), part)
+        start += len(part)
+    rows = {p: row for row, p in enumerate(priorities)}
+    assert sample.ordered() == [(p, rows[p], p) for p in sorted(priorities)[:k]]

@@ -53,11 +53,19 @@ class BottomK:
         """Items with a priority at or above this cannot enter the sample any more."""
         return self.items[-1][0] if len(self.items) >= self.k else 2**64
 
-    def offer(self, priorities: np.ndarray, rows: list[int], payloads: list[Any]) -> None:
+    def entering(self, priorities: np.ndarray) -> list[int]:
+        """The positions of the priorities below the threshold, in order (once the sample is
+        full, few are: numpy finds them without a Python step per item)."""
         limit = self.threshold
-        for priority, row, payload in zip(priorities.tolist(), rows, payloads, strict=True):
-            if priority < limit:
-                self.items.append((priority, row, payload))
+        if limit >= 2**64:
+            return list(range(len(priorities)))
+        return np.flatnonzero(priorities < np.uint64(limit)).tolist()
+
+    def offer(self, priorities: np.ndarray, rows: list[int], payloads: list[Any]) -> None:
+        """Add the items whose priority is below the threshold."""
+        chosen = self.entering(priorities)
+        values = priorities[chosen].tolist()
+        self.items += [(values[j], rows[i], payloads[i]) for j, i in enumerate(chosen)]
         if len(self.items) >= self.k:  # sorted and trimmed: items[-1] is the k-th smallest
             self._prune()
 

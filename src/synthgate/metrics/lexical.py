@@ -23,8 +23,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from synthgate.batch import Batch
 from synthgate.metrics import Metric
 from synthgate.metrics.tokens import ngrams, tokenize
@@ -59,10 +57,7 @@ class TextSample(Metric):
             return state
         ids, rows, positions, texts = zip(*items, strict=True)
         priorities = row_priority(list(ids), self.seed, list(positions))
-        # only the texts that can enter the sample are cut and offered (most cannot, once
-        # the sample is full)
-        full = len(state.items) >= state.k
-        chosen = np.flatnonzero(priorities < state.threshold).tolist() if full else range(len(ids))
+        chosen = state.entering(priorities)  # only those are cut: once full, few enter
         state.offer(
             priorities[chosen],
             [rows[i] for i in chosen],
