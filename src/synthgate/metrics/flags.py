@@ -66,8 +66,8 @@ class RowCheck(ABC):
     def items(self, batch: Batch) -> Iterator[tuple[int, Any]]:
         """``(row, value)`` for every value checked: by default each non-empty text of ``role``
         (each utterance, for ``turns``)."""
-        for row, _, text in batch.texts(self.role):
-            yield row, text
+        texts = batch.texts(self.role)
+        return zip(map(itemgetter(0), texts), map(itemgetter(2), texts), strict=True)
 
     def unavailable(self) -> str | None:
         """Why this check cannot run here (no model weights, say), with the fix; None when it

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 from synthgate.batch import Batch
 from synthgate.metrics import Metric, add_example, in_row_order
-from synthgate.metrics.tokens import excerpt, first_words, text_features
+from synthgate.metrics.tokens import excerpt, first_words, words_of
 
 OPENER_CHARS = 200
 """The opener is read from a text's first 200 characters (enough for a few words)."""
@@ -153,10 +153,8 @@ class OpenerCounts(Metric):
         texts = batch.texts(self.role)
         keys = [
             # a text of at most OPENER_CHARS characters opens with its first shared words
-            " ".join(found.words[: self.words])
-            if len(text) <= OPENER_CHARS
-            else opener(text, self.words)
-            for (_, _, text), found in zip(texts, text_features(batch, self.role), strict=True)
+            " ".join(words[: self.words]) if len(text) <= OPENER_CHARS else opener(text, self.words)
+            for (_, _, text), words in zip(texts, words_of(batch, self.role), strict=True)
         ]
         opened = list(filter(None, keys))
         state.n += len(opened)

@@ -41,6 +41,7 @@ import sys
 import types
 from collections.abc import Callable
 from itertools import repeat
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from synthgate.metrics.rows import row_measure
@@ -187,10 +188,10 @@ def readability(text: Any, formula: str) -> float | None:
     read as one text: its turns' words, sentences and syllables summed, each turn at least
     one sentence."""
     if isinstance(text, list):
-        turns = [found for _, turn in text if (found := as_features(turn))]
-        if sum(len(turn.words) for turn in turns) < MIN_WORDS:
+        turns = list(filter(None, map(as_features, map(itemgetter(1), text))))
+        if sum(map(len, map(attrgetter("words"), turns))) < MIN_WORDS:
             return None
-        words, sentences, syllables = _turn_counts([turn.text for turn in turns])
+        words, sentences, syllables = _turn_counts(list(map(attrgetter("text"), turns)))
     else:
         found = as_features(text)
         if found is None or len(found.words) < MIN_WORDS:

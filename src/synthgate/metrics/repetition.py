@@ -52,7 +52,7 @@ import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from operator import attrgetter, itemgetter
+from operator import itemgetter
 from typing import Any, ClassVar
 
 from synthgate.batch import Batch
@@ -66,6 +66,7 @@ from synthgate.metrics.tokens import (
     iter_ngrams,
     ngrams,
     text_features,
+    words_of,
 )
 from synthgate.observation import Observation
 from synthgate.sampling import wilson
@@ -295,7 +296,7 @@ class GopherRepetition(Metric):
         texts, found = batch.texts(self.role), text_features(batch, self.role)
         # texts of fewer word runs than min_words are too short (``measure``): only the
         # others are looked at, without a Python loop over every text
-        runs = map(len, map(attrgetter("words"), found))
+        runs = map(len, words_of(batch, self.role))
         long = list(itertools.compress(itertools.count(), map(self.min_words.__le__, runs)))
         state.short += len(found) - len(long)
         for i in long:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from itertools import islice
+from operator import attrgetter
 from re import Match
 from typing import Any
 
@@ -214,6 +215,13 @@ def text_features(batch: Batch, role: str) -> list[TextFeatures]:
     batch: a metric reading every text zips the two instead of looking each text up."""
     return batch.listed(
         ("features", role), lambda batch: [features(batch, t[3]) for t in batch.keyed_texts(role)]
+    )
+
+
+def words_of(batch: Batch, role: str) -> list[list[str]]:
+    """The ``words`` of each of ``text_features(batch, role)``, listed once per batch."""
+    return batch.listed(
+        ("words", role), lambda batch: map(attrgetter("words"), text_features(batch, role))
     )
 
 

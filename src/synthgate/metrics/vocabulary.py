@@ -22,11 +22,11 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 from itertools import compress, count
-from operator import attrgetter, not_
+from operator import not_
 
 from synthgate.batch import Batch
 from synthgate.metrics import Metric, merge_examples
-from synthgate.metrics.tokens import excerpt, text_features
+from synthgate.metrics.tokens import excerpt, words_of
 
 MARKERS: dict[str, dict[str, float]] = {
     "delve": {"delve": 1.38e-06, "delves": 5.13e-07, "delved": 4.47e-07, "delving": 6.03e-07},
@@ -150,7 +150,7 @@ class MarkerVocabulary(Metric):
 
     def update(self, state: VocabularyState, batch: Batch) -> VocabularyState:
         texts = batch.texts(self.role)
-        words = list(map(attrgetter("words"), text_features(batch, self.role)))
+        words = words_of(batch, self.role)
         lengths = list(map(len, words))
         # the few texts holding a marker form, found without a Python loop over every text
         for i in compress(count(), map(not_, map(_FORM_SET.isdisjoint, words))):
