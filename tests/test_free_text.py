@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import synthgate
+import synthgate.metrics.readability as readability_module
 from synthgate.batch import Batch
 from synthgate.comparisons import ALPHA, compare
 from synthgate.errors import SuiteError
@@ -198,6 +199,17 @@ def test_text_counts_are_textstats_words_sentences_and_syllables(pieces: list[st
         count_sentences(text),
         count_syllables(text, "en_US"),
     )
+
+
+def test_counts_stay_textstats_when_the_remembered_pieces_are_emptied(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A text with more new pieces than room left empties the packed counts and refills them."""
+    texts = ["The cat sat on the mat.", "A dog ran. It was fast!", "the cat ran on the dog"]
+    expected = [text_counts(text) for text in texts]
+    monkeypatch.setattr(readability_module, "PIECES", 6)
+    monkeypatch.setattr(readability_module, "_PACKED", {})
+    assert [text_counts(text) for text in texts * 2] == expected * 2
 
 
 @settings(max_examples=200, deadline=None)

@@ -156,10 +156,12 @@ def _packed_sum(pieces: list[str]) -> int:
     try:
         return sum(map(_PACKED.__getitem__, pieces))
     except KeyError:
-        if len(_PACKED) + len(pieces) > PIECES:
+        missing = set(pieces).difference(_PACKED)  # counted once each, the others not again
+        if len(_PACKED) + len(missing) > PIECES:
             _PACKED.clear()
+            missing = set(pieces)
         counts = _piece_counts()
-        for piece in pieces:
+        for piece in missing:
             words, syllables = counts(piece)
             _PACKED[piece] = words + (syllables << WORD_BITS)
         return sum(map(_PACKED.__getitem__, pieces))
