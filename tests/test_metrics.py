@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import random
 from itertools import chain
+from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from synthgate.batch import Batch
 from synthgate.metrics import Metric
@@ -177,6 +180,62 @@ def test_vectorized_minhash_equals_datasketch_per_text() -> None:
         reference = MinHash(num_perm=64, seed=MINHASH_SEED, hashfunc=zlib.crc32, scheme="legacy")
         reference.update_batch(shingles(text))
         assert (signature == reference.hashvalues).all()
+
+
+def test_minimal_hashes_alone_give_a_texts_signature() -> None:
+    """Every signature value comes from one of the text's minimal hashes, so a text agrees with
+    a probe on a value only by holding one of them (or by a coincidence of 32-bit values)."""
+    from synthgate.metrics.duplicates import minhash_signatures, minimal_hashes, shingle_hashes
+    from synthgate.metrics.tokens import TextFeatures
+
+    texts = [*corpus(300, seed=6), "one", "two words", " ".join(["again"] * 50)]
+    lists = [TextFeatures(t).shingles for t in texts]
+    lengths = list(map(len, lists))
+    hashes = shingle_hashes(chain(*lists), sum(lengths))
+    signatures = minhash_signatures(hashes, lengths, 64)
+    minimal = minimal_hashes(hashes, lengths, signatures)
+    for shingles, signature, least in zip(lists, signatures, minimal, strict=True):
+        assert len(set(least.tolist())) == len(least) <= 64
+        assert set(least.tolist()) <= set(shingle_hashes(shingles, len(shingles)).tolist())
+        alone = minhash_signatures(least.astype(np.uint64), [len(least)], 64)[0]
+        assert (alone == signature).all()
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32), size=st.integers(1, 60), pool=st.integers(1, 20))
+def test_near_duplicates_streamed_through_the_prefilter_equal_every_text_matched(
+    seed: int, size: int, pool: int
+) -> None:
+    """One pass in batches, where the prefilter signs only the texts that hold a probe's
+    minimal hash, finds what matching every text (all held, then replayed) finds: the
+    near-duplicates planted after half the probes, and nothing else."""
+    from synthgate.metrics import duplicates
+
+    rng = random.Random(seed)
+    words = [f"w{i}" for i in range(300)]
+    texts = [" ".join(rng.choices(words, k=rng.randint(1, 25))) for _ in range(200)]
+    metric = NearDuplicates("text", threshold=0.7, pool=pool)
+    held = metric.update(metric.start(), batches(texts, len(texts))[0])
+    probes = sorted(p.row for p in held.streamed().probes.values())  # priorities: of rows only
+    for row in probes[: (len(probes) + 1) // 2]:
+        copy = texts[row - 1].split() + rng.choices(words, k=30)
+        texts[row - 1] = " ".join(copy)
+        copy[rng.randrange(len(copy))] = rng.choice(words)  # up to 3 shingles changed
+        texts[rng.randrange(row, len(texts))] = " ".join(copy)
+    whole = metric.compute(batches(texts, len(texts)))  # all held: every text matched
+    signed: list[int] = []
+    sign = NearDuplicates._signatures
+
+    def counted(metric: NearDuplicates, batch: Batch, items: list[Any]) -> Any:
+        signed.append(len(items))
+        return sign(metric, batch, items)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(duplicates, "MAX_HELD", 0)  # one pass in batches from the first row
+        patch.setattr(NearDuplicates, "_signatures", counted)
+        streamed = metric.compute(batches(texts, size))
+    assert streamed == whole and whole.clusters
+    assert sum(signed) < len(texts) / 2
 
 
 @pytest.mark.parametrize("num_perm", [16, 17, 64, 1024])

@@ -11,16 +11,20 @@ repeat an earlier row). Finding: LLM-made data has low diversity and repeats its
   examples. Where the count is exact its Wilson interval says what the rows can tell about the
   process that generated them.
 - ``NearDuplicates`` draws a seeded pool of probe rows (``sampling.BottomK``), indexes their
-  MinHash signatures (datasketch's MinHash scheme, word 3-gram shingles, ``tokens.shingles``, hashed with CRC-32; banded as datasketch's ``MinHashLSH`` does, ``Bands``) and asks of every later
-  row (by row id) whether it is a near-duplicate (estimated Jaccard >= threshold) of a probe. The share of
-  probes with a later near-duplicate estimates the duplicate rate of the whole dataset, with a
-  Wilson interval. It is the rate of pairs whose *estimated* Jaccard reaches the threshold:
-  LSH proposes candidates, and every candidate is checked by its MinHash estimate. The LSH is
-  tuned for recall (``LSH_WEIGHTS``: 10 bands of 6 rows at 64 permutations), so it proposes a
-  pair at Jaccard 0.80 with probability 0.95, 0.83 with 0.98, 0.90 with 0.999 (datasketch's
-  default weights gave 5 bands of 11 rows: 0.36, 0.50, 0.85, and the rate was a lower bound).
-  The MinHash estimate itself has a standard error of about 0.05 at Jaccard 0.8 (64
-  permutations), so pairs near the threshold may fall on either side.
+  MinHash signatures (datasketch's MinHash scheme, word 3-gram shingles, ``tokens.shingles``,
+  hashed with CRC-32; banded as datasketch's ``MinHashLSH`` does, ``Bands``) and asks of every
+  later row (by row id) whether it is a near-duplicate (estimated Jaccard >= threshold) of a
+  probe. The share of probes with a later near-duplicate estimates the duplicate rate of the
+  whole dataset, with a Wilson interval. It is the rate of pairs whose *estimated* Jaccard
+  reaches the threshold: LSH proposes candidates, and every candidate is checked by its
+  MinHash estimate. Only texts that hold one of the probes' *minimal hashes* (those that give
+  their signatures' values) are signed: any other could match a probe only by coincidences of
+  32-bit values on 52 of its 64 values (``NearDuplicates``). The LSH is tuned for recall
+  (``LSH_WEIGHTS``: 10 bands of 6 rows at 64 permutations), so it proposes a pair at Jaccard
+  0.80 with probability 0.95, 0.83 with 0.98, 0.90 with 0.999 (datasketch's default weights
+  gave 5 bands of 11 rows: 0.36, 0.50, 0.85, and the rate was a lower bound). The MinHash
+  estimate itself has a standard error of about 0.05 at Jaccard 0.8 (64 permutations), so
+  pairs near the threshold may fall on either side.
 
   The value is defined without reference to any order: the pool is the ``pool`` texts with the
   smallest seeded priority of their key (row id, position), and a probe counts when a text with
@@ -42,6 +46,7 @@ import functools
 import hashlib
 import heapq
 import zlib
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from itertools import chain, pairwise
@@ -56,7 +61,8 @@ from synthgate.sampling import row_priority, wilson
 
 MAX_ROWS_PER_CLUSTER = 5
 MAX_HELD = 10_000
-"""Texts whose signatures a near-duplicate state holds so that merges stay exact (about 5 MB)."""
+"""Texts whose signatures a near-duplicate state holds so that merges stay exact (about 8 MB
+with their minimal hashes)."""
 
 
 @dataclass
@@ -221,12 +227,16 @@ class Bands:
     bands of ``rows`` values, from ``_lsh_params``): a signature's candidates are the keys that
     agree with it on every value of some band. A band's key is the bytes of its values, cut
     for many signatures at once (``parts``) instead of datasketch's byte swap and copy per band
-    and text (its query was 40% of the matching)."""
+    and text (its query was 40% of the matching). ``minimal`` counts the indexed signatures'
+    minimal hashes (``minimal_hashes``): a text holding none of them is no candidate of any
+    (``NearDuplicates`` says when that holds)."""
 
     def __init__(self, bands: int, rows: int):
         self.rows = rows
         self.tables: list[dict[bytes, set[Key]]] = [{} for _ in range(bands)]
-        self.parts_of: dict[Key, tuple[bytes, ...]] = {}
+        self.indexed: dict[Key, tuple[tuple[bytes, ...], np.ndarray]] = {}
+        """Each key's band keys and minimal hashes."""
+        self.minimal: Counter[int] = Counter()
 
     def parts(self, signatures: np.ndarray) -> list[tuple[bytes, ...]]:
         """Each signature's band keys (``signatures``: one row per text)."""
@@ -239,17 +249,28 @@ class Bands:
         ]
         return list(zip(*columns, strict=True))
 
-    def insert(self, key: Key, parts: tuple[bytes, ...]) -> None:
-        self.parts_of[key] = parts
+    def insert(self, key: Key, parts: tuple[bytes, ...], minimal: np.ndarray) -> None:
+        self.indexed[key] = parts, minimal
+        self.minimal.update(minimal.tolist())
         for table, part in zip(self.tables, parts, strict=True):
             table.setdefault(part, set()).add(key)
 
     def remove(self, key: Key) -> None:
-        for table, part in zip(self.tables, self.parts_of.pop(key), strict=True):
+        """Forget ``key`` (nothing when it was never indexed: evicted before it was signed)."""
+        if key not in self.indexed:
+            return
+        parts, minimal = self.indexed.pop(key)
+        for table, part in zip(self.tables, parts, strict=True):
             bucket = table[part]
             bucket.discard(key)
             if not bucket:
                 del table[part]
+        for value in minimal.tolist():
+            left = self.minimal[value] - 1
+            if left:
+                self.minimal[value] = left
+            else:
+                del self.minimal[value]
 
     def query(self, parts: tuple[bytes, ...]) -> set[Key]:
         found: set[Key] = set()
@@ -268,10 +289,12 @@ class Probe:
     priority: int
     row: int
     signature: np.ndarray | None
-    """None in a pool-only state, which keeps ``hashes`` (signed by ``second_pass``)."""
+    """None until signed (``PoolState.sign``): a probe admitted from a batch keeps ``hashes``."""
     text: str
     hashes: np.ndarray | None = field(default=None, repr=False, compare=False)
     """The CRC-32 of each shingle, while there is no signature."""
+    minimal: np.ndarray | None = field(default=None, repr=False, compare=False)
+    """Its ``minimal_hashes``, set with the signature."""
     matches: list[int] = field(default_factory=list)
     """The earliest rows that near-duplicate this probe (at most ``MAX_ROWS_PER_CLUSTER``)."""
     count: int = 0
@@ -288,8 +311,7 @@ class Probe:
         return self.signature
 
     def copy(self) -> Probe:
-        fields = (self.key, self.priority, self.row, self.signature, self.text, self.hashes)
-        return Probe(*fields, list(self.matches), self.count)
+        return replace(self, matches=list(self.matches))
 
 
 @dataclass
@@ -300,7 +322,7 @@ class PoolState:
       pool is drawn and matched in key order when finalizing or merging, whatever the order
       the texts came in.
     - streaming (``held`` None, ``ordered``): ``probes`` is the pool so far, and every text was
-      matched against it as it came, in key order (one pass in row order); final.
+      matched against it, in key order (one pass in row order); final.
     - merged (``held`` None, not ``ordered``): only the pool (order-free); which later texts
       match its probes needs a second pass (``NearDuplicates.second_pass``).
     - second pass (``again``): the final pool; every text is matched against the probes
@@ -329,67 +351,70 @@ class PoolState:
     def limit(self) -> int:
         return -self.heap[0][0] if len(self.heap) >= self.pool else 2**64
 
+    def sign(self) -> None:
+        """Sign the probes that have only their shingle hashes, all in one call."""
+        unsigned = [p for p in self.probes.values() if p.signature is None]
+        hashes: list[np.ndarray] = [p.hashes for p in unsigned]  # type: ignore[misc]
+        if hashes:
+            flat, lengths = np.concatenate(hashes), list(map(len, hashes))
+            signatures = minhash_signatures(flat, lengths, self.num_perm)
+            minimal = minimal_hashes(flat, lengths, signatures)
+            for probe, signature, least in zip(unsigned, signatures, minimal, strict=True):
+                probe.signature, probe.minimal, probe.hashes = signature.copy(), least, None
+
     def index(self) -> Bands:
+        """The probes' LSH index, built when first needed; probes admitted since are signed
+        and added."""
         if self.lsh is None:
             self.lsh = Bands(*_lsh_params(self.threshold, self.num_perm))
-            probes = list(self.probes.values())
-            if probes:
-                signatures = np.stack([probe.signed for probe in probes])
-                for probe, parts in zip(probes, self.lsh.parts(signatures), strict=True):
-                    self.lsh.insert(probe.key, parts)
+        new = [p for p in self.probes.values() if p.key not in self.lsh.indexed]
+        if new:
+            self.sign()
+            signatures = np.stack([probe.signed for probe in new])
+            for probe, parts in zip(new, self.lsh.parts(signatures), strict=True):
+                assert probe.minimal is not None
+                self.lsh.insert(probe.key, parts, probe.minimal)
         return self.lsh
 
-    def admit(self, probe: Probe, parts: tuple[bytes, ...] | None = None) -> None:
-        """Add ``probe`` to the pool (and its band keys ``parts`` to the index, if built),
-        evicting the probe of highest priority when the pool is over ``pool``."""
+    def admit(self, probe: Probe) -> None:
+        """Add ``probe`` to the pool, evicting the probe of highest priority when the pool is
+        over ``pool``."""
         self.probes[probe.key] = probe
         heapq.heappush(self.heap, (-probe.priority, probe.key))
-        if self.lsh is not None:
-            self.lsh.insert(probe.key, parts or self.lsh.parts(probe.signed[None, :])[0])
         if len(self.heap) > self.pool:
             _, evicted = heapq.heappop(self.heap)
             del self.probes[evicted]
             if self.lsh is not None:
                 self.lsh.remove(evicted)
 
-    def match(self, key: Key, row: int, signature: np.ndarray, parts: tuple[bytes, ...]) -> None:
-        """Record the text ``key`` (its ``signature`` and band keys ``parts``) as a later
+    def match(self, texts: list[tuple[Key, int]], signatures: np.ndarray) -> None:
+        """Record each text (its key and row, its signature a row of ``signatures``) as a later
         near-duplicate of the probes it resembles that come before it."""
-        for found in self.index().query(parts):
-            if found < key:
-                probe = self.probes[found]
-                agree = np.count_nonzero(probe.signed == signature)
-                if agree / self.num_perm >= self.threshold:  # the estimated Jaccard
-                    probe.add(row)
-
-    def offer(
-        self,
-        key: Key,
-        priority: int,
-        row: int,
-        signature: np.ndarray,
-        parts: tuple[bytes, ...],
-        text: str,
-    ) -> None:
-        """Match a text against the pool, then admit it if its priority is low enough (its
-        Probe, with a copy of ``signature`` and an excerpt of ``text``, is made only then;
-        ``text`` may be an excerpt already: an excerpt's excerpt is itself)."""
-        self.match(key, row, signature, parts)
-        if priority < self.limit:
-            self.admit(Probe(key, priority, row, signature.copy(), excerpt(text)), parts)
-        self.last = max(self.last, key)
+        index = self.index()
+        for (key, row), signature, parts in zip(
+            texts, signatures, index.parts(signatures), strict=True
+        ):
+            for found in index.query(parts):
+                if found < key:
+                    probe = self.probes[found]
+                    agree = np.count_nonzero(probe.signed == signature)
+                    if agree / self.num_perm >= self.threshold:  # the estimated Jaccard
+                        probe.add(row)
 
     def streamed(self) -> PoolState:
-        """A streaming state: held texts replayed in key order (as one pass in row order
-        would have seen them)."""
+        """A streaming state: the pool of the held texts, matched as one pass in key order
+        would have (the probes before a text are those of the final pool before it: a probe
+        evicted later keeps no matches)."""
         if self.held is None:
             return self
         out = PoolState(self.pool, self.threshold, self.num_perm, None, rows=self.rows)
         held = sorted(self.held, key=lambda t: t.key)
+        for text in held:
+            if text.priority < out.limit:
+                out.admit(text.copy())
         if held:
-            signatures = np.stack([text.signed for text in held])
-            for text, parts in zip(held, out.index().parts(signatures), strict=True):
-                out.offer(text.key, text.priority, text.row, text.signed, parts, text.text)
+            out.last = held[-1].key
+            out.match([(t.key, t.row) for t in held], np.stack([t.signed for t in held]))
         return out
 
     def texts(self) -> list[Probe]:
@@ -408,6 +433,7 @@ MINHASH_SEED = 1
 _MERSENNE = np.uint64((1 << 61) - 1)
 _MAX_HASH = np.uint64((1 << 32) - 1)
 _SHIFT = np.uint64(61)
+_HALF = np.uint64(32)
 
 
 @functools.cache
@@ -447,11 +473,30 @@ def _chunks(lengths: list[int], limit: int) -> Iterator[tuple[int, int]]:
         yield first, len(lengths)
 
 
+def _crc32(shingles: Iterable[str]) -> Iterator[int]:
+    """The CRC-32 of each shingle (datasketch's ``hashfunc=zlib.crc32``), of its UTF-8."""
+    return map(zlib.crc32, map(str.encode, shingles))
+
+
 def shingle_hashes(shingles: Iterable[str], count: int) -> np.ndarray:
-    """The CRC-32 of each of ``count`` shingles (datasketch's ``hashfunc=zlib.crc32``), as
-    uint64."""
-    hashes = map(zlib.crc32, map(str.encode, shingles))  # UTF-8
-    return np.fromiter(hashes, dtype=np.uint64, count=count)
+    """The CRC-32 of each of ``count`` shingles, as uint64."""
+    return np.fromiter(_crc32(shingles), dtype=np.uint64, count=count)
+
+
+def _permuted(hashes: np.ndarray, num_perm: int) -> np.ndarray:
+    """Each hash's values under the ``num_perm`` permutations (one row per hash): datasketch's
+    ``(a * h + b) % (2**61 - 1)`` (uint64, wrapping), its low 32 bits. The modulo is taken
+    without a division: for x < 2**64, x mod (2**61 - 1) is (x & (2**61 - 1)) + (x >> 61),
+    minus 2**61 - 1 once when that reaches it."""
+    a, b = _permutations(num_perm)
+    values = hashes[:, None] * a
+    values += b
+    high = values >> _SHIFT
+    values &= _MERSENNE
+    values += high
+    np.subtract(values, _MERSENNE, out=values, where=values >= _MERSENNE)
+    values &= _MAX_HASH
+    return values
 
 
 def minhash_signatures(hashes: np.ndarray, lengths: list[int], num_perm: int) -> np.ndarray:
@@ -463,30 +508,53 @@ def minhash_signatures(hashes: np.ndarray, lengths: list[int], num_perm: int) ->
     updated with each text's shingles, but the permutations are applied to a chunk of texts
     (at most 1,024 shingles: a 512 kB array at 64 permutations, which stays in the CPU's
     cache; 20% faster than 8,192) in a few numpy operations instead of one call per text.
-    datasketch's ``(a * h + b) % (2**61 - 1)`` (uint64, wrapping) is reduced without a
-    division: for x < 2**64, x mod (2**61 - 1) is (x & (2**61 - 1)) + (x >> 61), minus
-    2**61 - 1 once when that reaches it.
     """
-    a, b = _permutations(num_perm)
     ends = np.cumsum(lengths)
     starts = ends - lengths
     out = np.empty((len(lengths), num_perm), dtype=np.uint64)
     for first, end in _chunks(lengths, 1024):
         start = starts[first]
-        values = hashes[start : ends[end - 1], None] * a
-        values += b
-        high = values >> _SHIFT
-        values &= _MERSENNE
-        values += high
-        np.subtract(values, _MERSENNE, out=values, where=values >= _MERSENNE)
-        values &= _MAX_HASH
+        values = _permuted(hashes[start : ends[end - 1]], num_perm)
         out[first:end] = np.minimum.reduceat(values, starts[first:end] - start, axis=0)
     return out
 
 
+def minimal_hashes(
+    hashes: np.ndarray, lengths: list[int], signatures: np.ndarray
+) -> list[np.ndarray]:
+    """Each text's *minimal hashes* (uint32, sorted): its distinct shingle hashes whose
+    permuted value is one of its signature's values, the hashes that give the signature its
+    values (``hashes`` and ``lengths`` as for ``minhash_signatures``, ``signatures`` its
+    result; at least one text)."""
+    owner = np.repeat(np.arange(len(lengths)), lengths)
+    least = np.empty(len(hashes), dtype=bool)
+    for start in range(0, len(hashes), 1024):
+        values = _permuted(hashes[start : start + 1024], signatures.shape[1])
+        least[start : start + 1024] = (values == signatures[owner[start : start + 1024]]).any(1)
+    pairs = np.unique(owner[least].astype(np.uint64) << _HALF | hashes[least])  # text, hash
+    counts = np.bincount((pairs >> _HALF).astype(np.intp), minlength=len(lengths))
+    return np.split((pairs & _MAX_HASH).astype(np.uint32), np.cumsum(counts)[:-1])
+
+
 @dataclass(frozen=True)
 class NearDuplicates(Metric):
-    """Share of rows of ``role`` that a MinHash near-duplicate filter would remove."""
+    """Share of rows of ``role`` that a MinHash near-duplicate filter would remove.
+
+    Only texts that may resemble a probe are signed. Value i of a signature is the least
+    permuted value (the low 32 bits of ``(a_i * h + b_i) mod 2^61 - 1``) of the text's shingle
+    hashes ``h``; a probe's *minimal hashes* are those that give its values
+    (``minimal_hashes``). A text holding none of the probes' minimal hashes agrees with a probe
+    on a value only by coincidence: another of its hashes has a permuted value with the same
+    low 32 bits as the probe's least one, a chance below n / 2^32 for a text of n shingles
+    (n <= 1,998: below 2^-21). Counting it as a near-duplicate would take that coincidence on
+    ``ceil(threshold * num_perm)`` values (52 of 64 at the defaults: below
+    C(64, 52) * 2^(-21 * 52) < 2^-1000 per pair, the permutations taken as independent), and on
+    a whole band (6 values) for the LSH to propose the pair at all. So such a text is matched
+    against nothing and never signed: one set lookup per shingle hash (``isdisjoint``, in C)
+    instead of a signature, its band keys and a query (at 20k dialogues 18% of the utterances
+    hold a minimal hash, most of them probes for a while). The results are those of matching
+    every text unless those coincidences happen.
+    """
 
     alone_first = True  # a part keeps only its pool: the matching is all in the second pass
     role: str = "text"
@@ -512,31 +580,28 @@ class NearDuplicates(Metric):
         if not items:
             return state
         keys = [(ident, position) for ident, _, position, _ in items]
-        if state.again:
-            first = min(state.probes, default=None)
-            later = [i for i, key in enumerate(keys) if first is not None and key > first]
-            signatures = self._signatures(batch, [items[i] for i in later])
-            parts = state.index().parts(signatures)
-            for i, signature, bands in zip(later, signatures, parts, strict=True):
-                state.match(keys[i], items[i][1], signature, bands)
-            return state
-        priorities = row_priority([k[0] for k in keys], self.seed, [k[1] for k in keys])
-        state.rows += len(items)
-        if state.held is None and not (state.ordered and _ascending([state.last, *keys])):
-            state.ordered, state.lsh = False, None  # a merged state: the pool only
+        if not state.again:
+            priorities = row_priority([k[0] for k in keys], self.seed, [k[1] for k in keys])
+            state.rows += len(items)
+            if state.held is not None and len(state.held) + len(items) > MAX_HELD:
+                streamed = state.streamed()  # streams on when the batch comes after its texts
+                state = streamed if _ascending([streamed.last, *keys]) else state
+            if state.held is not None:
+                signatures, hashes, lengths = self._signatures(batch, items)
+                minimal = minimal_hashes(hashes, lengths, signatures)
+                texts = zip(items, keys, priorities.tolist(), signatures, minimal, strict=True)
+                state.held += [
+                    Probe(key, priority, row, signature.copy(), excerpt(text), minimal=least)
+                    for (_, row, _, text), key, priority, signature, least in texts
+                ]
+                return state.streamed() if len(state.held) > MAX_HELD else state
+            if not (state.ordered and _ascending([state.last, *keys])):
+                state.ordered, state.lsh = False, None  # a merged state: the pool only
             self._admit(state, batch, items, keys, priorities)
-            return state
-        signatures = self._signatures(batch, items)
-        texts = zip(items, keys, priorities.tolist(), signatures, strict=True)
-        if state.held is not None:
-            state.held += [
-                Probe(key, priority, row, signature.copy(), excerpt(text))
-                for (_, row, _, text), key, priority, signature in texts
-            ]
-            return state.streamed() if len(state.held) > MAX_HELD else state
-        parts = state.index().parts(signatures)
-        for ((_, row, _, text), key, priority, signature), bands in zip(texts, parts, strict=True):
-            state.offer(key, priority, row, signature, bands, text)
+            if not state.ordered:
+                return state
+            state.last = keys[-1]
+        self._match(state, batch, items, keys)
         return state
 
     def _admit(
@@ -547,7 +612,8 @@ class NearDuplicates(Metric):
         keys: list[Key],
         priorities: np.ndarray,
     ) -> None:
-        """Admit the texts of a batch that enter the pool (their shingle hashes, no signature)."""
+        """Admit the texts of a batch that enter the pool, in key order (with their shingle
+        hashes: ``PoolState.index`` signs those still there when matching)."""
         limit = state.limit
         if len(priorities) > self.pool:  # at most ``pool`` of the batch can stay
             limit = min(limit, int(np.partition(priorities, self.pool - 1)[self.pool - 1]) + 1)
@@ -560,12 +626,37 @@ class NearDuplicates(Metric):
                 hashes = shingle_hashes(shingles, len(shingles))
                 state.admit(Probe(keys[i], priority, row, None, excerpt(text), hashes))
 
-    def _signatures(self, batch: Batch, items: list[tuple[int, int, int, str]]) -> np.ndarray:
-        """The texts' signatures, one row each (their shingles hashed in one pass)."""
+    def _match(
+        self,
+        state: PoolState,
+        batch: Batch,
+        items: list[tuple[int, int, int, str]],
+        keys: list[Key],
+    ) -> None:
+        """Match each text against the probes before it (those of the pool once the batch is
+        admitted: a probe evicted later keeps no matches). Only texts holding a probe's minimal
+        hash are signed (the class docstring says why the others match none)."""
+        if not state.probes:
+            return
+        first, minimal = min(state.probes), state.index().minimal.keys()
+        near = [
+            (item, key)
+            for item, key in zip(items, keys, strict=True)
+            if key > first and not minimal.isdisjoint(_crc32(features(batch, item[3]).shingles))
+        ]
+        if near:
+            signatures = self._signatures(batch, [item for item, _ in near])[0]
+            state.match([(key, row) for (_, row, _, _), key in near], signatures)
+
+    def _signatures(
+        self, batch: Batch, items: list[tuple[int, int, int, str]]
+    ) -> tuple[np.ndarray, np.ndarray, list[int]]:
+        """The texts' signatures, one row each, with their shingle hashes (one after another)
+        and counts."""
         shingles = [features(batch, text).shingles for *_, text in items]
         lengths = list(map(len, shingles))
         hashes = shingle_hashes(chain.from_iterable(shingles), sum(lengths))
-        return minhash_signatures(hashes, lengths, self.num_perm)
+        return minhash_signatures(hashes, lengths, self.num_perm), hashes, lengths
 
     def merge(self, a: PoolState, b: PoolState) -> PoolState:
         """Exact while both states hold their texts; beyond, the pool of both (the matches then
@@ -592,23 +683,12 @@ class NearDuplicates(Metric):
         """A merged state's final pool, signed, to match every text against again."""
         if _final(state):
             return None
-        unsigned = [p for p in state.probes.values() if p.signature is None]
-        hashes: list[np.ndarray] = [p.hashes for p in unsigned]  # type: ignore[misc]
-        signed = minhash_signatures(
-            np.concatenate(hashes) if hashes else np.empty(0, np.uint64),
-            list(map(len, hashes)),
-            self.num_perm,
-        )
-        signatures = {p.key: row.copy() for p, row in zip(unsigned, signed, strict=True)}
-        probes = {
-            key: replace(
-                p, matches=[], count=0, signature=signatures.get(key, p.signature), hashes=None
-            )
-            for key, p in state.probes.items()
-        }
-        return PoolState(
+        probes = {key: replace(p, matches=[], count=0) for key, p in state.probes.items()}
+        out = PoolState(
             self.pool, self.threshold, self.num_perm, None, probes, rows=state.rows, again=True
         )
+        out.sign()
+        return out
 
     def finalize(self, state: PoolState) -> NearDupResult:
         if not _final(state):
