@@ -224,15 +224,15 @@ def test_near_duplicates_streamed_through_the_prefilter_equal_every_text_matched
         texts[rng.randrange(row, len(texts))] = " ".join(copy)
     whole = metric.compute(batches(texts, len(texts)))  # all held: every text matched
     signed: list[int] = []
-    sign = NearDuplicates._signatures
+    match = duplicates.PoolState.match
 
-    def counted(metric: NearDuplicates, batch: Batch, items: list[Any]) -> Any:
-        signed.append(len(items))
-        return sign(metric, batch, items)
+    def counted(state: duplicates.PoolState, texts: list[Any], signatures: np.ndarray) -> None:
+        signed.append(len(texts))
+        match(state, texts, signatures)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(duplicates, "MAX_HELD", 0)  # one pass in batches from the first row
-        patch.setattr(NearDuplicates, "_signatures", counted)
+        patch.setattr(duplicates.PoolState, "match", counted)
         streamed = metric.compute(batches(texts, size))
     assert streamed == whole and whole.clusters
     assert sum(signed) < len(texts) / 2

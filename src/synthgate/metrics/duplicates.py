@@ -46,6 +46,7 @@ import functools
 import hashlib
 import heapq
 import zlib
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -55,7 +56,7 @@ import numpy as np
 
 from synthgate.batch import Batch
 from synthgate.metrics import Metric, add_example
-from synthgate.metrics.tokens import excerpt, features
+from synthgate.metrics.tokens import excerpt, features, text_features
 from synthgate.observation import Observation
 from synthgate.sampling import row_priority, wilson
 
@@ -639,14 +640,19 @@ class NearDuplicates(Metric):
         if not state.probes:
             return
         first, minimal = min(state.probes), state.index().minimal.keys()
-        near = [
-            (item, key)
-            for item, key in zip(items, keys, strict=True)
-            if key > first and not minimal.isdisjoint(_crc32(features(batch, item[3]).shingles))
-        ]
+        near: list[tuple[Key, int]] = []
+        hashes, lengths = array("Q"), []  # of the texts in ``near``, one after another
+        texts = text_features(batch, self.role)
+        for (_, row, _, _), key, text in zip(items, keys, texts, strict=True):
+            if key > first:
+                crcs = list(_crc32(text.shingles))
+                if not minimal.isdisjoint(crcs):
+                    near.append((key, row))
+                    hashes.extend(crcs)
+                    lengths.append(len(crcs))
         if near:
-            signatures = self._signatures(batch, [item for item, _ in near])[0]
-            state.match([(key, row) for (_, row, _, _), key in near], signatures)
+            flat = np.frombuffer(hashes, dtype=np.uint64)
+            state.match(near, minhash_signatures(flat, lengths, self.num_perm))
 
     def _signatures(
         self, batch: Batch, items: list[tuple[int, int, int, str]]
