@@ -134,9 +134,10 @@ class ExactDuplicates(Metric):
 
     def update(self, state: KmvState, batch: Batch) -> KmvState:
         limit = state.threshold
-        for row, _, text in batch.texts(self.role):
-            state.rows += 1
-            key = _hash(features(batch, text).normalized)
+        texts = batch.texts(self.role)
+        state.rows += len(texts)
+        for (row, _, text), known in zip(texts, text_features(batch, self.role), strict=True):
+            key = _hash(known.normalized)
             if key > limit:  # the limit itself is a kept key: its repeats count
                 continue
             cluster = state.clusters.get(key)
