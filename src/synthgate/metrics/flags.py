@@ -94,7 +94,8 @@ class RowCheck(ABC):
         for i, value in enumerate(values):
             units, flags = self.inspect(value)
             checked += units
-            flagged.extend((i, found) for found in flags)
+            if flags:
+                flagged += [(i, found) for found in flags]
         return checked, flagged
 
 
