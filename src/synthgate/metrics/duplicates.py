@@ -553,9 +553,10 @@ class NearDuplicates(Metric):
     C(64, 52) * 2^(-21 * 52) < 2^-1000 per pair, the permutations taken as independent), and on
     a whole band (6 values) for the LSH to propose the pair at all. So such a text is matched
     against nothing and never signed: one set lookup per shingle hash (``isdisjoint``, in C)
-    instead of a signature, its band keys and a query (at 20k dialogues 18% of the utterances
-    hold a minimal hash, most of them probes for a while). The results are those of matching
-    every text unless those coincidences happen.
+    instead of a signature, its band keys and a query. The results are those of matching
+    every text unless those coincidences happen. How many texts pass depends on how many
+    shingles they share with 2,000 probes: 17-19% of the bench's synthetic utterances, 72% of
+    Alpaca's instructions and outputs, 81% of SGD's utterances against 300 probes.
     """
 
     alone_first = True  # a part keeps only its pool: the matching is all in the second pass
