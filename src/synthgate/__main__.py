@@ -4,15 +4,23 @@ while its libraries are still loading (an interrupt then prints one line, not a 
 from __future__ import annotations
 
 import gc
+import signal
 import sys
 
 
 def run() -> None:
+    # An interrupt while the libraries load is noted, not raised: raised, it may land in a
+    # callback of the import machinery, which Python reports as an ignored exception (with a
+    # traceback) and then goes on loading.
+    interrupts: list[int] = []
+    default = signal.signal(signal.SIGINT, lambda signum, _: interrupts.append(signum))
     try:
         import pyarrow  # loaded by the CLI anyway
 
         from synthgate.cli import main
-    except KeyboardInterrupt:
+    finally:
+        signal.signal(signal.SIGINT, default)
+    if interrupts:
         print("synthgate: interrupted", file=sys.stderr)
         sys.exit(130)
     # The objects of the modules just loaded live as long as the command: frozen, the cyclic
