@@ -579,7 +579,7 @@ class NearDuplicates(Metric):
         return PoolState(self.pool, self.threshold, self.num_perm, None, ordered=False)
 
     def update(self, state: PoolState, batch: Batch) -> PoolState:
-        items = list(batch.keyed_texts(self.role))
+        items = batch.keyed_texts(self.role)
         if not items:
             return state
         keys = [(ident, position) for ident, _, position, _ in items]

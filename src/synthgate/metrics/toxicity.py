@@ -77,7 +77,7 @@ class ToxicityCheck(RowCheck):
     def items(self, batch: Batch) -> Iterator[tuple[int, Any]]:
         """``(row, (text, score))`` for every non-empty text; nothing without a scorer."""
         scorer = self.scorer()
-        texts = list(batch.texts(self.role))
+        texts = batch.texts(self.role)
         if isinstance(scorer, Unavailable) or not texts:
             return
         scores = scorer.score([text for _, _, text in texts])[self.category]
