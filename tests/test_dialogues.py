@@ -417,6 +417,14 @@ _TEXTS = st.lists(st.sampled_from(_WORDS), max_size=12).map(" ".join)
 _DIALOGUES = st.lists(
     st.tuples(st.sampled_from(["user", "assistant", "USER", "User 2"]), _TEXTS), max_size=8
 )
+_PHRASES = ["is there anything else I can help you with", "thank you for your help", "ok"]
+_ECHOES = st.tuples(st.sampled_from(_PHRASES), _TEXTS, st.booleans()).map(
+    lambda parts: f"{parts[0]} {parts[1]}" if parts[2] else f"{parts[1]} {parts[0]}"
+)
+"""Turns that share long runs of words, near or exact repeats of each other (as real ones do)."""
+_ECHOING = st.lists(
+    st.tuples(st.sampled_from(["user", "assistant"]), _TEXTS | _ECHOES), max_size=10
+)
 
 
 def plain_repeated_ngram_share(turns: list[tuple[str, str]], n: int) -> float | None:
@@ -463,10 +471,10 @@ def plain_relevance(context: str, text: str) -> float | None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(_DIALOGUES, st.integers(2, 6))
+@given(_DIALOGUES | _ECHOING, st.integers(2, 6))
 @example([("A", "cat dog ok"), ("B", "cat dog sure")], 2)  # a bigram recurs, no 3-gram
 def test_repeated_ngram_share_is_the_plain_count(turns: Any, n: int) -> None:
-    """The shingle test (no 3-gram in two turns, so no n-gram recurs) changes no value."""
+    """Comparing only the n-grams (n >= 3) that start with a shared shingle changes no value."""
     assert repeated_ngram_share(turns, n) == plain_repeated_ngram_share(turns, n)
 
 
@@ -478,8 +486,13 @@ def test_repeated_ngrams_past_the_shingle_cap_are_counted() -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(_DIALOGUES, st.sampled_from([0.0, 0.3, 0.8, 1.0]), st.sampled_from([1, 2, 50]))
+@given(
+    _DIALOGUES | _ECHOING,
+    st.sampled_from([0.0, 0.3, 0.5, 0.8, 1.0, 1.5]),
+    st.sampled_from([0, 1, 2, 3, 50]),
+)
 def test_repeated_turns_are_the_plain_comparison(turns: Any, threshold: float, window: int) -> None:
+    """Comparing only the turns that hold enough shared shingles changes no repeat."""
     check = RepeatedTurnCheck(threshold=threshold, window=window)
     shared = [(speaker, TextFeatures(text)) for speaker, text in turns]
     expected = plain_repeats(turns, threshold, window)

@@ -25,8 +25,8 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache, cached_property, lru_cache, partial
-from itertools import compress, filterfalse, repeat
-from operator import attrgetter, eq, itemgetter, lt
+from itertools import accumulate, compress, count, filterfalse, repeat
+from operator import attrgetter, eq, itemgetter, lt, not_
 from typing import Any, ClassVar
 
 from synthgate.batch import Batch
@@ -38,7 +38,7 @@ from synthgate.metrics.tokens import (
     TextFeatures,
     excerpt,
     features,
-    ngrams,
+    iter_ngrams,
     similar,
 )
 from synthgate.patterns import compile_pattern
@@ -128,13 +128,21 @@ def _features(text: str | TextFeatures) -> TextFeatures:
 _WORDS, _SHINGLES = attrgetter("words"), attrgetter("shingles")
 
 
-def _disjoint_shingles(found: Sequence[TextFeatures]) -> bool:
-    """Whether no word 3-gram shingle occurs in two of these texts (one set union, no loop in
-    Python): then no turn repeats, or nearly repeats, another, and no n-gram (n >= 3) recurs.
-    Conversations rarely share one, so the metrics that compare turns check this first."""
-    grams = list(map(_SHINGLES, found))
-    distinct = len(set().union(*grams))
-    return distinct == sum(map(len, grams)) or distinct == sum(map(len, map(set, grams)))
+def shared_shingles(found: Sequence[TextFeatures]) -> set[str]:
+    """The word 3-gram shingles that occur in two or more of these texts (a conversation's
+    turns), found with set operations in C, a few per text.
+
+    Only they can tie one turn to another: a turn repeating another exactly holds only shared
+    shingles, one nearly repeating it (3-gram Jaccard >= ``threshold`` > 0) at least that
+    share of its shingles, and an n-gram (n >= 3) recurring in a later turn starts with one.
+    Real turns share a few ("is there anything", "thank you for"); generated ones rarely any."""
+    seen: set[str] = set()
+    shared: set[str] = set()
+    for grams in map(_SHINGLES, found):
+        if not seen.isdisjoint(grams):
+            shared.update(seen.intersection(grams))
+        seen.update(grams)
+    return shared
 
 
 # Role flips and interruptions -----------------------------------------------------------
@@ -410,35 +418,43 @@ class RepeatedTurnCheck(RowCheck):
         """Non-empty turns, and ``(turn index, exact or near, which earlier turn)`` per repeat
         (``shared``: the turns with their batch's features, ``rows.row_features``).
 
-        A repeat shares its shingles with the turn it repeats (an exact one all of them, a near
-        one at least one when ``threshold`` > 0), so a conversation whose turns share no
-        shingle is not compared turn by turn."""
+        Only turns that hold enough ``shared_shingles`` are looked at: an exact repeat and the
+        turn it repeats hold only shared ones, and a near pair each at least ``threshold`` of
+        theirs (``|a & b| >= threshold * |a | b|``), so with ``threshold`` > 0 the other turns
+        are compared with none (real turns: about 1 in 100 is compared)."""
         found = (
             list(map(itemgetter(1), shared))
             if shared is not None
             else [TextFeatures(text) for _, text in turns]
         )
-        if self.threshold > 0 and _disjoint_shingles(found):
-            return sum(map(bool, map(str.strip, map(itemgetter(1), turns)))), []  # non-empty
+        filled = list(map(bool, map(str.strip, map(itemgetter(1), turns))))
+        common = shared_shingles(found)
+        if self.threshold > 0 and not common:
+            return sum(filled), []
+        hits = list(map(len, map(common.intersection, map(_SHINGLES, found))))
+        place = list(accumulate(filled))  # the turn's rank among the non-empty turns
         seen: dict[str, int] = {}
-        earlier: deque[tuple[int, set[str]]] = deque(maxlen=self.window)
-        checked, out = 0, []
-        for index, (_, text) in enumerate(turns):
-            if not text.strip():
-                continue
-            checked += 1
-            key, grams = found[index].normalized, set(found[index].shingles)
+        earlier: deque[tuple[int, int, set[str]]] = deque(maxlen=self.window)
+        out = []
+        # a turn without a shared shingle is neither a repeat nor repeated (threshold > 0)
+        for index in compress(count(), hits) if self.threshold > 0 else range(len(turns)):
+            grams = set(found[index].shingles)
+            near = hits[index] >= self.threshold * len(grams)
+            if not filled[index] or (not near and hits[index] < len(grams)):
+                continue  # blank, or too few shared shingles to be near or equal to any turn
+            key = found[index].normalized
             if key in seen:
                 out.append((index, "exact", f"repeats turn {seen[key]}"))
-            else:
-                match = next(
-                    (i for i, g in reversed(earlier) if similar(grams, g, self.threshold)), None
-                )
-                if match is not None:
-                    out.append((index, "near", f"close to turn {match}"))
+            elif near:
+                for rank, i, g in reversed(earlier):
+                    if rank < place[index] - self.window:
+                        break  # past the window
+                    if similar(grams, g, self.threshold):
+                        out.append((index, "near", f"close to turn {i}"))
+                        break
             seen.setdefault(key, index)
-            earlier.append((index, grams))
-        return checked, out
+            earlier.append((place[index], index, grams))
+        return sum(filled), out
 
     def inspect(self, value: Any) -> tuple[int, list[Flag]]:
         checked, repeats = self.repeats(value)
@@ -809,18 +825,24 @@ def repeated_ngram_share(turns: Any, n: int) -> float | None:
         return None
     found = [_features(text) for _, text in turns]
     words = list(map(_WORDS, found))
-    # An n-gram (n >= 3) recurring in a later turn shares its first 3 words, a shingle, with
-    # an earlier turn; shingles cover a text's words only up to the cap.
-    if n >= 3 and max(map(len, words)) <= MAX_SHINGLED_TOKENS and _disjoint_shingles(found):
-        total = sum(len(w) - n + 1 for w in words if len(w) >= n)
-        return 0.0 if total else None
+    grams: Iterable[Iterable[tuple[str, ...]]] = map(iter_ngrams, words, repeat(n))
+    # An n-gram (n >= 3) recurring in a later turn starts with a shingle of both turns (its
+    # first 3 words): only those n-grams are compared. Shingles stop at the cap.
+    if n >= 3 and max(map(len, words)) <= MAX_SHINGLED_TOKENS:
+        common = shared_shingles(found)
+        shingled = list(map(_SHINGLES, found))
+        holding = map(not_, map(common.isdisjoint, shingled))  # the turns holding one
+        grams = (
+            compress(iter_ngrams(w, n), map(common.__contains__, starts))
+            for w, starts in compress(zip(words, shingled, strict=True), holding)
+        )
     seen: set[tuple[str, ...]] = set()
-    repeated = total = 0
-    for grams in map(ngrams, words, repeat(n)):
-        if not seen.isdisjoint(grams):  # most turns repeat nothing: one test in C
-            repeated += sum(map(seen.__contains__, grams))
-        total += len(grams)
-        seen.update(grams)
+    repeated = 0
+    for kept in map(list, grams):
+        if not seen.isdisjoint(kept):  # most turns repeat nothing: one test in C
+            repeated += sum(map(seen.__contains__, kept))
+        seen.update(kept)
+    total = sum(len(w) - n + 1 for w in words if len(w) >= n)
     return repeated / total if total else None
 
 
