@@ -194,11 +194,32 @@ def test_minimal_hashes_alone_give_a_texts_signature() -> None:
     hashes = shingle_hashes(chain(*lists), sum(lengths))
     signatures = minhash_signatures(hashes, lengths, 64)
     minimal = minimal_hashes(hashes, lengths, signatures)
-    for shingles, signature, least in zip(lists, signatures, minimal, strict=True):
+    for shingles, signature, (least, gives) in zip(lists, signatures, minimal, strict=True):
         assert len(set(least.tolist())) == len(least) <= 64
         assert set(least.tolist()) <= set(shingle_hashes(shingles, len(shingles)).tolist())
         alone = minhash_signatures(least.astype(np.uint64), [len(least)], 64)[0]
         assert (alone == signature).all()
+        for value, count in zip(least.tolist(), gives.tolist(), strict=True):  # values it gives
+            one = minhash_signatures(np.array([value], dtype=np.uint64), [1], 64)[0]
+            assert count == np.count_nonzero(one == signature) >= 1
+
+
+def streamed_and_signed(metric: NearDuplicates, texts: list[str], size: int) -> tuple[Any, int]:
+    """One pass in batches of ``size`` from the first row (nothing held, so the prefilter runs
+    on every batch), and how many texts it signed."""
+    from synthgate.metrics import duplicates
+
+    signed: list[int] = []
+    match = duplicates.PoolState.match
+
+    def counted(state: duplicates.PoolState, texts: list[Any], signatures: np.ndarray) -> None:
+        signed.append(len(texts))
+        match(state, texts, signatures)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(duplicates, "MAX_HELD", 0)
+        patch.setattr(duplicates.PoolState, "match", counted)
+        return metric.compute(batches(texts, size)), sum(signed)
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -209,7 +230,6 @@ def test_near_duplicates_streamed_through_the_prefilter_equal_every_text_matched
     """One pass in batches, where the prefilter signs only the texts that hold a probe's
     minimal hash, finds what matching every text (all held, then replayed) finds: the
     near-duplicates planted after half the probes, and nothing else."""
-    from synthgate.metrics import duplicates
 
     rng = random.Random(seed)
     words = [f"w{i}" for i in range(300)]
@@ -223,19 +243,55 @@ def test_near_duplicates_streamed_through_the_prefilter_equal_every_text_matched
         copy[rng.randrange(len(copy))] = rng.choice(words)  # up to 3 shingles changed
         texts[rng.randrange(row, len(texts))] = " ".join(copy)
     whole = metric.compute(batches(texts, len(texts)))  # all held: every text matched
-    signed: list[int] = []
-    match = duplicates.PoolState.match
-
-    def counted(state: duplicates.PoolState, texts: list[Any], signatures: np.ndarray) -> None:
-        signed.append(len(texts))
-        match(state, texts, signatures)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(duplicates, "MAX_HELD", 0)  # one pass in batches from the first row
-        patch.setattr(duplicates.PoolState, "match", counted)
-        streamed = metric.compute(batches(texts, size))
+    streamed, signed = streamed_and_signed(metric, texts, size)
     assert streamed == whole and whole.clusters
-    assert sum(signed) < len(texts) / 2
+    assert signed < len(texts) / 2
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32), size=st.integers(1, 40))
+def test_the_prefilter_skips_no_text_that_agrees_with_a_probe(seed: int, size: int) -> None:
+    """Texts built to overlap earlier texts by every amount (a few words to all of them, short
+    texts whose one shingle gives every value included): the bound ``Bands.cover`` puts on the
+    values a text can agree on with any probe is at least its agreement with each, and one
+    pass in batches through the prefilter, every text a probe, finds what matching every text
+    finds (all held, then replayed), while signing fewer texts."""
+    from synthgate.metrics.duplicates import (
+        Bands,
+        minhash_signatures,
+        minimal_hashes,
+        shingle_hashes,
+    )
+    from synthgate.metrics.tokens import TextFeatures
+
+    rng = random.Random(seed)
+    words = [f"w{i}" for i in range(40)]
+    texts: list[str] = []
+    sources: list[int] = []  # where each source text is
+    for _ in range(6):
+        source = rng.choices(words, k=rng.randint(1, 16))
+        sources.append(len(texts))
+        texts.append(" ".join(source))
+        for keep in range(1, len(source) + 1):
+            start = rng.randint(0, len(source) - keep)
+            around = [rng.choices(words, k=rng.randint(0, 3)) for _ in range(2)]
+            texts.append(" ".join(around[0] + source[start : start + keep] + around[1]))
+        texts.append(" ".join(source))
+    lists = [TextFeatures(t).shingles for t in texts]
+    lengths = list(map(len, lists))
+    hashes = shingle_hashes(chain(*lists), sum(lengths))
+    signatures = minhash_signatures(hashes, lengths, 64)
+    minimal = minimal_hashes(hashes, lengths, signatures)
+    index = Bands(10, 6)  # the sources are the probes
+    for i, parts in zip(sources, index.parts(signatures[sources]), strict=True):
+        index.insert((i, 0), parts, minimal[i])
+    agree = (signatures[:, None, :] == signatures[None, sources, :]).sum(2).max(1)
+    bound = index.cover(hashes, np.array(lengths))
+    assert (agree <= bound).all() and (agree < 52).any() and (agree >= 52).any()
+    metric = NearDuplicates("text", pool=len(texts))
+    whole = metric.compute(batches(texts, len(texts)))  # all held: every text matched
+    streamed, signed = streamed_and_signed(metric, texts, size)
+    assert streamed == whole and whole.clusters and signed < len(texts)
 
 
 @pytest.mark.parametrize("num_perm", [16, 17, 64, 1024])

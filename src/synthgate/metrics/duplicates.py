@@ -17,9 +17,9 @@ repeat an earlier row). Finding: LLM-made data has low diversity and repeats its
   probe. The share of probes with a later near-duplicate estimates the duplicate rate of the
   whole dataset, with a Wilson interval. It is the rate of pairs whose *estimated* Jaccard
   reaches the threshold: LSH proposes candidates, and every candidate is checked by its
-  MinHash estimate. Only texts that hold one of the probes' *minimal hashes* (those that give
-  their signatures' values) are signed: any other could match a probe only by coincidences of
-  32-bit values on 52 of its 64 values (``NearDuplicates``). The LSH is tuned for recall
+  MinHash estimate. Only texts that hold enough of a probe's *minimal hashes* (those that give
+  its signature's values) are signed: any other could match a probe only by coincidences of
+  32-bit values on at least 8 of its 64 values (``NearDuplicates``). The LSH is tuned for recall
   (``LSH_WEIGHTS``: 10 bands of 6 rows at 64 permutations), so it proposes a pair at Jaccard
   0.80 with probability 0.95, 0.83 with 0.98, 0.90 with 0.999 (datasketch's default weights
   gave 5 bands of 11 rows: 0.36, 0.50, 0.85, and the rate was a lower bound). The MinHash
@@ -46,8 +46,6 @@ import functools
 import hashlib
 import heapq
 import zlib
-from array import array
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from itertools import chain, pairwise
@@ -223,22 +221,26 @@ def _lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
 Key = tuple[int, int]
 """A text's identity: (row id, position of the text in the row)."""
 
+Minimal = tuple[np.ndarray, np.ndarray]
+"""A text's ``minimal_hashes`` (uint32, sorted) and how many of its signature's values each
+gives (uint16)."""
+
 
 class Bands:
     """Banded LSH over MinHash signatures, as datasketch's ``MinHashLSH`` bands them (``bands``
     bands of ``rows`` values, from ``_lsh_params``): a signature's candidates are the keys that
     agree with it on every value of some band. A band's key is the bytes of its values, cut
     for many signatures at once (``parts``) instead of datasketch's byte swap and copy per band
-    and text (its query was 40% of the matching). ``minimal`` counts the indexed signatures'
-    minimal hashes (``minimal_hashes``): a text holding none of them is no candidate of any
-    (``NearDuplicates`` says when that holds)."""
+    and text (its query was 40% of the matching). ``cover`` bounds how many values of any
+    indexed signature a text can agree with (``NearDuplicates`` says when that holds)."""
 
     def __init__(self, bands: int, rows: int):
         self.rows = rows
         self.tables: list[dict[bytes, set[Key]]] = [{} for _ in range(bands)]
-        self.indexed: dict[Key, tuple[tuple[bytes, ...], np.ndarray]] = {}
+        self.indexed: dict[Key, tuple[tuple[bytes, ...], Minimal]] = {}
         """Each key's band keys and minimal hashes."""
-        self.minimal: Counter[int] = Counter()
+        self.covered: tuple[np.ndarray, np.ndarray] | None = None
+        """``cover``'s arrays, built when first needed after the index changed."""
 
     def parts(self, signatures: np.ndarray) -> list[tuple[bytes, ...]]:
         """Each signature's band keys (``signatures``: one row per text)."""
@@ -251,9 +253,9 @@ class Bands:
         ]
         return list(zip(*columns, strict=True))
 
-    def insert(self, key: Key, parts: tuple[bytes, ...], minimal: np.ndarray) -> None:
+    def insert(self, key: Key, parts: tuple[bytes, ...], minimal: Minimal) -> None:
         self.indexed[key] = parts, minimal
-        self.minimal.update(minimal.tolist())
+        self.covered = None
         for table, part in zip(self.tables, parts, strict=True):
             table.setdefault(part, set()).add(key)
 
@@ -261,18 +263,37 @@ class Bands:
         """Forget ``key`` (nothing when it was never indexed: evicted before it was signed)."""
         if key not in self.indexed:
             return
-        parts, minimal = self.indexed.pop(key)
+        parts, _ = self.indexed.pop(key)
+        self.covered = None
         for table, part in zip(self.tables, parts, strict=True):
             bucket = table[part]
             bucket.discard(key)
             if not bucket:
                 del table[part]
-        for value in minimal.tolist():
-            left = self.minimal[value] - 1
-            if left:
-                self.minimal[value] = left
-            else:
-                del self.minimal[value]
+
+    def cover(self, hashes: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """For each text (``hashes``: the shingle hashes of all texts one after another,
+        ``lengths``: each text's count), a bound on how many values of any indexed signature
+        its hashes give: the sum, over its hashes that are some signature's minimal hashes, of
+        the most values each gives one signature: at least how many values of each signature
+        it holds minimal hashes for. At least one signature must be indexed."""
+        if self.covered is None:
+            packed = np.concatenate(
+                [
+                    least.astype(np.uint64) << _GIVEN | given
+                    for _, (least, given) in self.indexed.values()
+                ]
+            )
+            packed.sort()  # by hash, then by values given: a hash's last entry gives the most
+            least = packed >> _GIVEN
+            last = np.append(least[1:] != least[:-1], True)
+            self.covered = least[last], (packed[last] & _GIVEN_MASK).astype(np.intp)
+        least, most = self.covered
+        at = np.minimum(np.searchsorted(least, hashes), len(least) - 1)
+        given = np.where(least[at] == hashes, most[at], 0)
+        sums = np.concatenate(([0], np.cumsum(given)))
+        ends = np.cumsum(lengths)
+        return sums[ends] - sums[ends - lengths]
 
     def query(self, parts: tuple[bytes, ...]) -> set[Key]:
         found: set[Key] = set()
@@ -295,7 +316,7 @@ class Probe:
     text: str
     hashes: np.ndarray | None = field(default=None, repr=False, compare=False)
     """The CRC-32 of each shingle, while there is no signature."""
-    minimal: np.ndarray | None = field(default=None, repr=False, compare=False)
+    minimal: Minimal | None = field(default=None, repr=False, compare=False)
     """Its ``minimal_hashes``, set with the signature."""
     matches: list[int] = field(default_factory=list)
     """The earliest rows that near-duplicate this probe (at most ``MAX_ROWS_PER_CLUSTER``)."""
@@ -436,6 +457,8 @@ _MERSENNE = np.uint64((1 << 61) - 1)
 _MAX_HASH = np.uint64((1 << 32) - 1)
 _SHIFT = np.uint64(61)
 _HALF = np.uint64(32)
+_GIVEN = np.uint64(16)
+_GIVEN_MASK = np.uint64((1 << 16) - 1)
 
 
 @functools.cache
@@ -451,6 +474,19 @@ def _permutations(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
     ]
     a, b = np.array(pairs, dtype=np.uint64).T
     return a[None, :], b[None, :]
+
+
+COINCIDENCES = 8
+"""How many 32-bit coincidences a text skipped by the near-duplicate prefilter would need to
+count as a near-duplicate (``NearDuplicates``)."""
+
+
+@functools.cache
+def _coverable(threshold: float, num_perm: int) -> int:
+    """The most values of a probe a text may cover and still be skipped: ``COINCIDENCES`` fewer
+    than the agreements that count (``PoolState.match``), and none when that is below 0."""
+    needed = sum(agree / num_perm < threshold for agree in range(num_perm + 1))
+    return max(needed - COINCIDENCES, 0)
 
 
 def _final(state: PoolState) -> bool:
@@ -521,21 +557,24 @@ def minhash_signatures(hashes: np.ndarray, lengths: list[int], num_perm: int) ->
     return out
 
 
-def minimal_hashes(
-    hashes: np.ndarray, lengths: list[int], signatures: np.ndarray
-) -> list[np.ndarray]:
+def minimal_hashes(hashes: np.ndarray, lengths: list[int], signatures: np.ndarray) -> list[Minimal]:
     """Each text's *minimal hashes* (uint32, sorted): its distinct shingle hashes whose
     permuted value is one of its signature's values, the hashes that give the signature its
-    values (``hashes`` and ``lengths`` as for ``minhash_signatures``, ``signatures`` its
-    result; at least one text)."""
+    values; with each, how many values it gives (``hashes`` and ``lengths`` as for
+    ``minhash_signatures``, ``signatures`` its result; at least one text)."""
     owner = np.repeat(np.arange(len(lengths)), lengths)
-    least = np.empty(len(hashes), dtype=bool)
+    given = np.empty(len(hashes), dtype=np.uint16)
     for start in range(0, len(hashes), 1024):
         values = _permuted(hashes[start : start + 1024], signatures.shape[1])
-        least[start : start + 1024] = (values == signatures[owner[start : start + 1024]]).any(1)
-    pairs = np.unique(owner[least].astype(np.uint64) << _HALF | hashes[least])  # text, hash
+        given[start : start + 1024] = (values == signatures[owner[start : start + 1024]]).sum(1)
+    least = given > 0
+    pairs, first = np.unique(  # (text, hash), and where each is first
+        owner[least].astype(np.uint64) << _HALF | hashes[least], return_index=True
+    )
     counts = np.bincount((pairs >> _HALF).astype(np.intp), minlength=len(lengths))
-    return np.split((pairs & _MAX_HASH).astype(np.uint32), np.cumsum(counts)[:-1])
+    cuts = np.cumsum(counts)[:-1]
+    split = np.split((pairs & _MAX_HASH).astype(np.uint32), cuts)
+    return list(zip(split, np.split(given[least][first], cuts), strict=True))
 
 
 @dataclass(frozen=True)
@@ -545,18 +584,23 @@ class NearDuplicates(Metric):
     Only texts that may resemble a probe are signed. Value i of a signature is the least
     permuted value (the low 32 bits of ``(a_i * h + b_i) mod 2^61 - 1``) of the text's shingle
     hashes ``h``; a probe's *minimal hashes* are those that give its values
-    (``minimal_hashes``). A text holding none of the probes' minimal hashes agrees with a probe
-    on a value only by coincidence: another of its hashes has a permuted value with the same
-    low 32 bits as the probe's least one, a chance below n / 2^32 for a text of n shingles
-    (n <= 1,998: below 2^-21). Counting it as a near-duplicate would take that coincidence on
-    ``ceil(threshold * num_perm)`` values (52 of 64 at the defaults: below
-    C(64, 52) * 2^(-21 * 52) < 2^-1000 per pair, the permutations taken as independent), and on
-    a whole band (6 values) for the LSH to propose the pair at all. So such a text is matched
-    against nothing and never signed: one set lookup per shingle hash (``isdisjoint``, in C)
-    instead of a signature, its band keys and a query. The results are those of matching
-    every text unless those coincidences happen. How many texts pass depends on how many
-    shingles they share with 2,000 probes: 17-19% of the bench's synthetic utterances, 72% of
-    Alpaca's instructions and outputs, 81% of SGD's utterances against 300 probes.
+    (``minimal_hashes``). A text agrees with a probe on value i only if it holds a minimal hash
+    that gives it (it *covers* value i), or by coincidence: another of its hashes has a
+    permuted value with the same low 32 bits as the probe's least one, a chance below
+    n / 2^32 for a text of n shingles (n <= 1,998: below 2^-21). A pair counts when it agrees
+    on ``ceil(threshold * num_perm)`` values (52 of 64 at the defaults). So a text that covers
+    at most ``COINCIDENCES`` (8) fewer values of every probe counts only with 8 coincidences
+    (below C(64, 8) * 2^(-21 * 8) < 2^-135 per pair, the permutations taken as independent;
+    C(1024, 8) * 2^-168 < 2^-103 at the most permutations allowed); and a text that covers
+    none needs a coincidence on every value that counts, and on a whole band (6 values) for
+    the LSH to propose the pair at all. Such texts are matched against nothing and never
+    signed: what a text may cover is bounded in a few numpy operations per batch, by the sum,
+    over its shingle hashes that are minimal hashes of a probe, of the most values each gives
+    one probe (``Bands.cover``), instead of a signature, its band keys and a query per text.
+    The results are those of matching every text unless those coincidences happen. How many
+    texts are signed depends on how many shingles they share with 2,000 probes: 3% of the
+    bench's synthetic utterances at 20k dialogues, 82% of Markov-chain utterances and 86% of
+    real SGD and restaurant utterances tiled to 13k dialogues (most of those are repeats).
     """
 
     alone_first = True  # a part keeps only its pool: the matching is all in the second pass
@@ -637,24 +681,22 @@ class NearDuplicates(Metric):
         keys: list[Key],
     ) -> None:
         """Match each text against the probes before it (those of the pool once the batch is
-        admitted: a probe evicted later keeps no matches). Only texts holding a probe's minimal
-        hash are signed (the class docstring says why the others match none)."""
+        admitted: a probe evicted later keeps no matches). Only texts that may cover enough of
+        a probe's values are signed (the class docstring says why the others match none)."""
         if not state.probes:
             return
-        first, minimal = min(state.probes), state.index().minimal.keys()
-        near: list[tuple[Key, int]] = []
-        hashes, lengths = array("Q"), []  # of the texts in ``near``, one after another
-        texts = text_features(batch, self.role)
-        for (_, row, _, _), key, text in zip(items, keys, texts, strict=True):
-            if key > first:
-                crcs = list(_crc32(text.shingles))
-                if not minimal.isdisjoint(crcs):
-                    near.append((key, row))
-                    hashes.extend(crcs)
-                    lengths.append(len(crcs))
-        if near:
-            flat = np.frombuffer(hashes, dtype=np.uint64)
-            state.match(near, minhash_signatures(flat, lengths, self.num_perm))
+        first, index = min(state.probes), state.index()
+        shingles = [text.shingles for text in text_features(batch, self.role)]
+        lengths = np.fromiter(map(len, shingles), dtype=np.intp, count=len(shingles))
+        hashes = shingle_hashes(chain.from_iterable(shingles), int(lengths.sum()))
+        near = index.cover(hashes, lengths) > _coverable(self.threshold, self.num_perm)
+        near &= np.fromiter((key > first for key in keys), dtype=bool, count=len(keys))
+        if near.any():
+            signatures = minhash_signatures(
+                hashes[np.repeat(near, lengths)], lengths[near].tolist(), self.num_perm
+            )
+            at = np.flatnonzero(near).tolist()
+            state.match([(keys[i], items[i][1]) for i in at], signatures)
 
     def _signatures(
         self, batch: Batch, items: list[tuple[int, int, int, str]]
