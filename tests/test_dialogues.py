@@ -33,6 +33,7 @@ from synthgate.metrics.dialogues import (
     relevance_judge,
     repeated_ngram_share,
 )
+from synthgate.metrics.rows import TurnFeatures
 from synthgate.metrics.tokens import MAX_SHINGLED_TOKENS, TextFeatures, ngrams, similar
 from synthgate.result import ExpectationResult
 from synthgate.rowpass import check_rows
@@ -497,6 +498,18 @@ def test_repeated_turns_are_the_plain_comparison(turns: Any, threshold: float, w
     shared = [(speaker, TextFeatures(text)) for speaker, text in turns]
     expected = plain_repeats(turns, threshold, window)
     assert check.repeats(turns) == check.repeats(turns, shared) == expected
+    assert check.repeats(turns, TurnFeatures.of(turns)) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(_DIALOGUES | _ECHOING)
+def test_shared_shingles_are_those_of_two_turns(turns: Any) -> None:
+    dialogue = TurnFeatures.of(turns)
+    held = [set(TextFeatures(text).shingles) for _, text in turns]
+    expected = {g for i, grams in enumerate(held) for g in grams if any(g in h for h in held[:i])}
+    assert dialogue.shared_shingles == expected
+    assert dialogue.shared_shingles is dialogue.shared_shingles  # computed once
+    assert TurnFeatures.of(dialogue) is dialogue
 
 
 @settings(max_examples=300, deadline=None)

@@ -32,7 +32,7 @@ from typing import Any, ClassVar
 from synthgate.batch import Batch
 from synthgate.metrics import Metric, in_row_order
 from synthgate.metrics.flags import Flag, RowCheck, row_check
-from synthgate.metrics.rows import row_features, row_measure
+from synthgate.metrics.rows import TurnFeatures, row_features, row_measure
 from synthgate.metrics.tokens import (
     MAX_SHINGLED_TOKENS,
     TextFeatures,
@@ -126,23 +126,6 @@ def _features(text: str | TextFeatures) -> TextFeatures:
 
 
 _WORDS, _SHINGLES = attrgetter("words"), attrgetter("shingles")
-
-
-def shared_shingles(found: Sequence[TextFeatures]) -> set[str]:
-    """The word 3-gram shingles that occur in two or more of these texts (a conversation's
-    turns), found with set operations in C, a few per text.
-
-    Only they can tie one turn to another: a turn repeating another exactly holds only shared
-    shingles, one nearly repeating it (3-gram Jaccard >= ``threshold`` > 0) at least that
-    share of its shingles, and an n-gram (n >= 3) recurring in a later turn starts with one.
-    Real turns share a few ("is there anything", "thank you for"); generated ones rarely any."""
-    seen: set[str] = set()
-    shared: set[str] = set()
-    for grams in map(_SHINGLES, found):
-        if not seen.isdisjoint(grams):
-            shared.update(seen.intersection(grams))
-        seen.update(grams)
-    return shared
 
 
 # Role flips and interruptions -----------------------------------------------------------
@@ -418,17 +401,14 @@ class RepeatedTurnCheck(RowCheck):
         """Non-empty turns, and ``(turn index, exact or near, which earlier turn)`` per repeat
         (``shared``: the turns with their batch's features, ``rows.row_features``).
 
-        Only turns that hold enough ``shared_shingles`` are looked at: an exact repeat and the
-        turn it repeats hold only shared ones, and a near pair each at least ``threshold`` of
-        theirs (``|a & b| >= threshold * |a | b|``), so with ``threshold`` > 0 the other turns
-        are compared with none (real turns: about 1 in 100 is compared)."""
-        found = (
-            list(map(itemgetter(1), shared))
-            if shared is not None
-            else [TextFeatures(text) for _, text in turns]
-        )
+        Only turns holding enough shingles that another turn holds too
+        (``TurnFeatures.shared_shingles``) are looked at: an exact repeat and the turn it
+        repeats hold only such shingles, and a near pair each at least ``threshold`` of theirs
+        (``|a & b| >= threshold * |a | b|``), so with ``threshold`` > 0 the other turns are
+        compared with none (in real dialogues, 1 turn in 100 is compared)."""
+        dialogue = TurnFeatures.of(turns if shared is None else shared)
+        found, common = dialogue.texts, dialogue.shared_shingles
         filled = list(map(bool, map(str.strip, map(itemgetter(1), turns))))
-        common = shared_shingles(found)
         if self.threshold > 0 and not common:
             return sum(filled), []
         hits = list(map(len, map(common.intersection, map(_SHINGLES, found))))
@@ -823,13 +803,14 @@ def repeated_ngram_share(turns: Any, n: int) -> float | None:
     """
     if not isinstance(turns, list) or len(turns) < 2:
         return None
-    found = [_features(text) for _, text in turns]
+    turns = TurnFeatures.of(turns)
+    found = turns.texts
     words = list(map(_WORDS, found))
     grams: Iterable[Iterable[tuple[str, ...]]] = map(iter_ngrams, words, repeat(n))
     # An n-gram (n >= 3) recurring in a later turn starts with a shingle of both turns (its
     # first 3 words): only those n-grams are compared. Shingles stop at the cap.
     if n >= 3 and max(map(len, words)) <= MAX_SHINGLED_TOKENS:
-        common = shared_shingles(found)
+        common = turns.shared_shingles
         shingled = list(map(_SHINGLES, found))
         holding = map(not_, map(common.isdisjoint, shingled))  # the turns holding one
         grams = (

@@ -14,15 +14,16 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from operator import attrgetter, itemgetter
 from typing import Any
 
 import numpy as np
 
 from synthgate.batch import Batch
 from synthgate.metrics import EXACT_SCALE, Metric, exact
-from synthgate.metrics.tokens import as_features, excerpt, features
+from synthgate.metrics.tokens import TextFeatures, as_features, excerpt, features
 from synthgate.sampling import BottomK, row_priority
 
 RowMeasure = Callable[[Any], float | None]
@@ -144,17 +145,51 @@ class RowValuesResult:
         return sorted(self.sample, key=lambda item: -item[1] if largest else item[1])[:count]
 
 
+class TurnFeatures(list[tuple[str, TextFeatures]]):
+    """A dialogue's turns as text measures read them, ``(speaker, TextFeatures)``, with what
+    several metrics compute of the whole dialogue: one such list per row and batch
+    (``row_features``), so each of those is computed once for all of them."""
+
+    __slots__ = ("_shared",)
+
+    @classmethod
+    def of(cls, turns: Iterable[tuple[str, str | TextFeatures]]) -> TurnFeatures:
+        """The turns ``(speaker, text)`` (or ``(speaker, TextFeatures)``) with their features."""
+        if isinstance(turns, TurnFeatures):
+            return turns
+        return cls((s, t if isinstance(t, TextFeatures) else TextFeatures(t)) for s, t in turns)
+
+    @property
+    def texts(self) -> list[TextFeatures]:
+        return list(map(itemgetter(1), self))
+
+    @property
+    def shared_shingles(self) -> set[str]:
+        """The word 3-gram shingles that occur in two or more of the turns (set operations in C,
+        a few per turn). The metrics that compare turns look only at these."""
+        try:
+            return self._shared
+        except AttributeError:
+            seen: set[str] = set()
+            self._shared: set[str] = set()
+            for grams in map(attrgetter("shingles"), self.texts):
+                if not seen.isdisjoint(grams):
+                    self._shared.update(seen.intersection(grams))
+                seen.update(grams)
+            return self._shared
+
+
 def row_features(batch: Batch, role: str) -> list[Any]:
     """Each row's value of ``role`` as text measures read it: a text's shared ``TextFeatures``,
-    a dialogue's turns as ``(speaker, TextFeatures)``, any other value as it is; built once
-    per batch for every measure of the role."""
+    a dialogue's turns as ``TurnFeatures``, any other value as it is; built once per batch for
+    every measure of the role."""
 
     def build(batch: Batch) -> Iterator[Any]:
         for value in batch.columns[role]:
             if isinstance(value, str):
                 yield features(batch, value)
             elif isinstance(value, list):
-                yield [(speaker, features(batch, text)) for speaker, text in value]
+                yield TurnFeatures((speaker, features(batch, text)) for speaker, text in value)
             else:
                 yield value
 
