@@ -407,6 +407,46 @@ def test_the_last_word_is_read_from_a_short_tail(pieces: list[str]) -> None:
         assert (found is not None) is dangling
 
 
+def _reason_before(text: str) -> str | None:
+    """``TruncationCheck._reason`` as it was written first (the test's oracle)."""
+    if text.count("```") % 2:
+        return "unclosed code block"
+    if any(
+        text.count(left) > text.count(right) for left, right in (("(", ")"), ("[", "]"), ("{", "}"))
+    ):
+        return "unclosed bracket"
+    last = text[-1]
+    if last in ",([":
+        return f"ends with {last!r}"
+    if last == ":" and len(re.findall(r"\w+", text.rsplit("\n", 1)[-1])) >= 4:
+        return "ends with ':'"
+    word = re.search(r"([A-Za-z]+)$", text[-40:])
+    if word and word.group(1).lower() in DANGLING_WORDS and len(re.findall(r"\w+", text)) >= 5:
+        return "ends with a dangling word"
+    return None
+
+
+_TRUNCATION_PIECES = ["The", "of", "é", "x_1", "9", "```", "(", ")", "[", "]", "{", "}", ",", ":"]
+_TRUNCATION_PIECES += [".", "ÿ", " ", "\n", "\u00a0", "one two three four "]
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(_TRUNCATION_PIECES),
+        min_size=1,
+        max_size=14,
+    )
+)
+def test_truncation_reasons_are_those_of_the_first_definition(pieces: list[str]) -> None:
+    """The bracket counts in one ``map`` and the last word read only after an ASCII letter
+    give the first definition's reason (and flag) for every text."""
+    text = "".join(pieces)
+    if text.strip():
+        found = TruncationCheck("output").flag(text)
+        assert (found and found.reason) == (_reason_before(text.rstrip()) or None)
+
+
 def test_flagged_rows_merge_keeps_counts_and_the_earliest_examples() -> None:
     texts = [
         "ok.",

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from synthgate.batch import Batch
 from synthgate.metrics.flags import BOILERPLATE, BoilerplateCheck
+from synthgate.metrics.instructions import TruncationCheck
 from synthgate.metrics.lexical import MAX_SAMPLED_CHARS, TextSample
 from synthgate.metrics.openers import EXAMPLE_ROWS, OpenerCounts, OpenerState, opener
 from synthgate.metrics.repetition import GopherRepetition, GopherRepetitionCheck, Offender
@@ -201,3 +202,14 @@ def test_a_sample_keeps_the_k_smallest_priorities(
         start += len(part)
     rows = {p: row for row, p in enumerate(priorities)}
     assert sample.ordered() == [(p, rows[p], p) for p in sorted(priorities)[:k]]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sampled_from(["done.", "cut off at the", "a (b", "x,", "one two three four the"]))
+)
+def test_a_check_of_one_unit_per_value_flags_each_value_as_alone(texts: list[str]) -> None:
+    """``inspect_all`` of a check with one unit per value (no ``inspect`` of its own)."""
+    check = TruncationCheck("output")
+    flagged = [(i, found) for i, text in enumerate(texts) for found in check.check(text)]
+    assert check.inspect_all(texts) == (len(texts), flagged)

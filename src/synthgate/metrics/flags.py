@@ -90,6 +90,9 @@ class RowCheck(ABC):
     def inspect_all(self, values: list[Any]) -> tuple[int, list[tuple[int, Flag]]]:
         """``inspect`` of many values: the units checked in all, and each flag with the
         position of its value, in order (a check may rule many values out at once)."""
+        if type(self).inspect is RowCheck.inspect:  # one unit per value: its flag, if any
+            found = enumerate(map(self.flag, values))
+            return len(values), [(i, flag) for i, flag in found if flag is not None]
         checked, flagged = 0, list[tuple[int, Flag]]()
         for i, value in enumerate(values):
             units, flags = self.inspect(value)

@@ -16,9 +16,11 @@ Each check reads a row in time linear in its length.
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import chain, islice
+from operator import gt
 from re import Match
 from typing import Any, ClassVar
 
@@ -100,7 +102,7 @@ def near_copy(text: str, source: str, threshold: float) -> bool:
     ``b`` is built, the shorter text's number of shingles stands for |b| (it is never less),
     so the stop comes a little later, never wrongly.
     """
-    shorter, longer = sorted((text, source), key=len)
+    shorter, longer = (text, source) if len(text) <= len(source) else (source, text)
     tokens = islice(map(Match.group, _CASED_TOKEN.finditer(longer)), MAX_SHINGLED_TOKENS)
     head = list(islice(tokens, 3))
     if len(head) < 3:  # fewer than 3 tokens: the text is one shingle
@@ -206,7 +208,10 @@ MIN_WORDS_FOR_DANGLING = 5
 MIN_WORDS_BEFORE_COLON = 4
 """A final colon counts after a line of at least 4 words ("Here are the steps:"), not after
 a form field ("Age:")."""
-_BRACKETS = (("(", ")"), ("[", "]"), ("{", "}"))
+_OPENING_BRACKETS, _CLOSING_BRACKETS = "([{", ")]}"
+"""Brackets that a text must close: the i-th closes the i-th."""
+_LETTERS = frozenset(string.ascii_letters)
+"""What ``_LAST_WORD`` can end with."""
 
 
 def _has_words(text: str, count: int) -> bool:
@@ -233,13 +238,15 @@ class TruncationCheck(RowCheck):
     def _reason(text: str) -> str | None:
         if text.count("```") % 2:
             return "unclosed code block"
-        if any(text.count(left) > text.count(right) for left, right in _BRACKETS):
+        if any(map(gt, map(text.count, _OPENING_BRACKETS), map(text.count, _CLOSING_BRACKETS))):
             return "unclosed bracket"
         last = text[-1]
         if last in ",([":
             return f"ends with {last!r}"
         if last == ":" and _has_words(text.rsplit("\n", 1)[-1], MIN_WORDS_BEFORE_COLON):
             return "ends with ':'"
+        if last not in _LETTERS:  # most texts: no last word to read
+            return None
         word = _LAST_WORD.search(text[-_TAIL:])
         if (
             word
