@@ -309,3 +309,44 @@ def test_a_save_to_disk_directory_is_read_not_mapped(tmp_path: Path) -> None:
     rows, _, resident = read_in_a_fresh_process(source)
     assert rows == BIG_TEXTS
     assert resident < size / 3, (resident, size)
+
+
+HEAP = """
+import ctypes, sys
+from synthgate.__main__ import steady_heap
+
+class Info(ctypes.Structure):  # glibc's struct mallinfo2
+    _fields_ = [(name, ctypes.c_size_t) for name in (
+        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
+        "fordblks", "keepcost")]
+
+libc = ctypes.CDLL(None)
+libc.mallinfo2.restype = Info
+if sys.argv[1] == "steady":
+    steady_heap()
+block = bytearray(16 << 20)
+del block
+mapped = libc.mallinfo2().hblkhd
+block = bytearray(4 << 20)
+print(libc.mallinfo2().hblkhd - mapped >= 4 << 20)
+"""
+
+
+def test_the_command_maps_large_blocks_on_their_own_after_larger_ones_are_freed() -> None:
+    """glibc raises its threshold for mapping a block on its own to the size of each mapped
+    block freed, and places the smaller ones in the heap, where their freed space stays
+    resident and scattered (issue 14: the heap's free space, and the peak, grew with the rows
+    read). The command fixes the threshold (``steady_heap``)."""
+    try:
+        glibc = bool(os.confstr("CS_GNU_LIBC_VERSION"))
+    except (AttributeError, ValueError, OSError):
+        glibc = False
+    if not glibc:
+        pytest.skip("glibc's allocator only")
+    mapped = [
+        subprocess.run(
+            [sys.executable, "-c", HEAP, mode], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        for mode in ("steady", "default")
+    ]
+    assert mapped == ["True", "False"]
