@@ -283,8 +283,8 @@ def test_the_prefilter_skips_no_text_that_agrees_with_a_probe(seed: int, size: i
     signatures = minhash_signatures(hashes, lengths, 64)
     minimal = minimal_hashes(hashes, lengths, signatures)
     index = Bands(10, 6)  # the sources are the probes
-    for i, parts in zip(sources, index.parts(signatures[sources]), strict=True):
-        index.insert((i, 0), parts, minimal[i])
+    for i in sources:
+        index.insert((i, 0), signatures[i], minimal[i])
     agree = (signatures[:, None, :] == signatures[None, sources, :]).sum(2).max(1)
     bound = index.cover(hashes, np.array(lengths))
     assert (agree <= bound).all() and (agree < 52).any() and (agree >= 52).any()
@@ -292,6 +292,42 @@ def test_the_prefilter_skips_no_text_that_agrees_with_a_probe(seed: int, size: i
     whole = metric.compute(batches(texts, len(texts)))  # all held: every text matched
     streamed, signed = streamed_and_signed(metric, texts, size)
     assert streamed == whole and whole.clusters and signed < len(texts)
+
+
+@pytest.mark.parametrize("collide", [False, True])
+def test_lsh_matches_are_the_pairs_equal_on_a_band_that_reach_the_threshold(collide: bool) -> None:
+    """``PoolState.match`` counts a later text for a probe exactly when their signatures are
+    equal on every value of some band (datasketch's LSH) and on at least ``threshold`` of
+    their values, also when every band key collides (the values decide, not the keys), and
+    for probes with equal signatures."""
+    from synthgate.metrics import duplicates
+    from synthgate.metrics.duplicates import PoolState, Probe, _lsh_params
+
+    rng = np.random.default_rng(3)
+    bands, rows = _lsh_params(0.7, 32)  # 8 bands of 4 values
+    probes = rng.integers(0, 2, (40, 32), dtype=np.uint64)  # two values: bands often equal
+    probes[20:25] = probes[0]
+    apart = probes[:10] ^ np.tile(np.eye(1, rows, dtype=np.uint64), bands)  # one per band
+    close = probes[10:20].copy()
+    close[:, :2] ^= np.uint64(1)  # the other bands equal
+    texts = np.concatenate([rng.integers(0, 2, (300, 32), dtype=np.uint64), apart, close])
+    state = PoolState(100, 0.7, 32, None)
+    for i, signature in enumerate(probes):
+        minimal = np.zeros(1, np.uint32), np.full(1, 32, np.uint16)
+        state.admit(Probe((i, 0), i, i, signature, "", minimal=minimal))
+    with pytest.MonkeyPatch.context() as patch:
+        if collide:
+            patch.setattr(
+                duplicates, "_band_keys", lambda s, b, r: np.zeros((len(s), b), np.uint64)
+            )
+        state.match([((100 + j, 0), 100 + j) for j in range(len(texts))], texts)
+    equal = texts[:, None, :] == probes[None, :, :]
+    banded = equal[:, :, : bands * rows].reshape(len(texts), len(probes), bands, rows)
+    agree = equal.sum(2) / 32
+    near = banded.all(3).any(2) & (agree >= 0.7)
+    assert [state.probes[(i, 0)].count for i in range(len(probes))] == near.sum(0).tolist()
+    assert (agree[range(300, 310), range(10)] == 0.75).all()  # no band equal: not proposed
+    assert not near[range(300, 310), range(10)].any() and near[range(310, 320), range(10, 20)].all()
 
 
 @pytest.mark.parametrize("num_perm", [16, 17, 64, 1024])

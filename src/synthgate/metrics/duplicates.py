@@ -226,58 +226,75 @@ Minimal = tuple[np.ndarray, np.ndarray]
 gives (uint16)."""
 
 
+@dataclass(frozen=True)
+class Table:
+    """The arrays of a ``Bands`` index, built from its signatures when it is first read after a
+    change. Equal signatures (repeated texts) are one entry."""
+
+    signatures: np.ndarray
+    """The distinct signatures, one row each."""
+    keys: list[list[Key]]
+    """The keys of each of ``signatures``."""
+    bands: np.ndarray
+    """The band keys of every one of ``signatures`` (``_band_keys``), sorted."""
+    order: np.ndarray
+    """Which of ``signatures`` each of ``bands`` comes from."""
+    minimal: np.ndarray
+    """The signatures' minimal hashes (uint64, sorted, distinct)."""
+    most: np.ndarray
+    """The most values each of ``minimal`` gives one signature."""
+
+
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """Each band of each signature (one row per signature) as one 64-bit number, from the
+    band's position and values: equal for the same band's equal values, rarely for others (a
+    polynomial in an odd constant, wrapping)."""
+    out = np.tile(np.arange(bands, dtype=np.uint64), (len(signatures), 1))
+    for i in range(rows):
+        out *= _MIX
+        out += signatures[:, i : bands * rows : rows]  # value i of every band
+    return out
+
+
 class Bands:
     """Banded LSH over MinHash signatures, as datasketch's ``MinHashLSH`` bands them (``bands``
     bands of ``rows`` values, from ``_lsh_params``): a signature's candidates are the keys that
-    agree with it on every value of some band. A band's key is the bytes of its values, cut
-    for many signatures at once (``parts``) instead of datasketch's byte swap and copy per band
-    and text (its query was 40% of the matching). ``cover`` bounds how many values of any
-    indexed signature a text can agree with (``NearDuplicates`` says when that holds)."""
+    agree with it on every value of some band. They are found for many signatures at once
+    (``candidates``, ``PoolState.match``): each band is one 64-bit number (``_band_keys``),
+    looked up among the indexed signatures' sorted numbers, and the pairs found are checked on
+    their values, so a pair is a candidate exactly when some band's values are equal
+    (datasketch's dictionary of bytes per band, queried per text and checked per candidate,
+    was most of the matching on real text). ``cover`` bounds how many values of any indexed
+    signature a text can agree with (``NearDuplicates`` says when that holds)."""
 
     def __init__(self, bands: int, rows: int):
-        self.rows = rows
-        self.tables: list[dict[bytes, set[Key]]] = [{} for _ in range(bands)]
-        self.indexed: dict[Key, tuple[tuple[bytes, ...], Minimal]] = {}
-        """Each key's band keys and minimal hashes."""
-        self.covered: tuple[np.ndarray, np.ndarray] | None = None
-        """``cover``'s arrays, built when first needed after the index changed."""
+        self.bands, self.rows = bands, rows
+        self.indexed: dict[Key, tuple[np.ndarray, Minimal]] = {}
+        """Each key's signature and minimal hashes."""
+        self.built: Table | None = None
 
-    def parts(self, signatures: np.ndarray) -> list[tuple[bytes, ...]]:
-        """Each signature's band keys (``signatures``: one row per text)."""
-        rows, width = self.rows, f"V{self.rows * signatures.itemsize}"
-        columns = [
-            np.ascontiguousarray(signatures[:, i * rows : (i + 1) * rows])
-            .view(width)[:, 0]
-            .tolist()
-            for i in range(len(self.tables))
-        ]
-        return list(zip(*columns, strict=True))
-
-    def insert(self, key: Key, parts: tuple[bytes, ...], minimal: Minimal) -> None:
-        self.indexed[key] = parts, minimal
-        self.covered = None
-        for table, part in zip(self.tables, parts, strict=True):
-            table.setdefault(part, set()).add(key)
+    def insert(self, key: Key, signature: np.ndarray, minimal: Minimal) -> None:
+        self.indexed[key] = signature, minimal
+        self.built = None
 
     def remove(self, key: Key) -> None:
         """Forget ``key`` (nothing when it was never indexed: evicted before it was signed)."""
-        if key not in self.indexed:
-            return
-        parts, _ = self.indexed.pop(key)
-        self.covered = None
-        for table, part in zip(self.tables, parts, strict=True):
-            bucket = table[part]
-            bucket.discard(key)
-            if not bucket:
-                del table[part]
+        if self.indexed.pop(key, None) is not None:
+            self.built = None
 
-    def cover(self, hashes: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-        """For each text (``hashes``: the shingle hashes of all texts one after another,
-        ``lengths``: each text's count), a bound on how many values of any indexed signature
-        its hashes give: the sum, over its hashes that are some signature's minimal hashes, of
-        the most values each gives one signature: at least how many values of each signature
-        it holds minimal hashes for. At least one signature must be indexed."""
-        if self.covered is None:
+    def table(self) -> Table:
+        """The index's arrays (at least one signature indexed)."""
+        if self.built is None:
+            every = np.stack([signature for signature, _ in self.indexed.values()])
+            signatures, inverse = np.unique(every, axis=0, return_inverse=True)
+            keys: list[list[Key]] = [[] for _ in signatures]
+            for key, at in zip(self.indexed, inverse.tolist(), strict=True):
+                keys[at].append(key)
+            bands = _band_keys(signatures, self.bands, self.rows).ravel()
+            order = np.argsort(bands, kind="stable")
             packed = np.concatenate(
                 [
                     least.astype(np.uint64) << _GIVEN | given
@@ -287,21 +304,43 @@ class Bands:
             packed.sort()  # by hash, then by values given: a hash's last entry gives the most
             least = packed >> _GIVEN
             last = np.append(least[1:] != least[:-1], True)
-            self.covered = least[last], (packed[last] & _GIVEN_MASK).astype(np.intp)
-        least, most = self.covered
-        at = np.minimum(np.searchsorted(least, hashes), len(least) - 1)
-        given = np.where(least[at] == hashes, most[at], 0)
+            self.built = Table(
+                signatures,
+                keys,
+                bands[order],
+                order // self.bands,
+                least[last],
+                (packed[last] & _GIVEN_MASK).astype(np.intp),
+            )
+        return self.built
+
+    def candidates(self, signatures: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The pairs of a signature (a row of ``signatures``) and a distinct indexed one (a row
+        of ``table().signatures``) whose band keys are equal for some band, each once, by row:
+        a superset of the pairs that agree on every value of a band."""
+        table = self.table()
+        mine = _band_keys(signatures, self.bands, self.rows).ravel()
+        low = np.searchsorted(table.bands, mine)
+        counts = np.searchsorted(table.bands, mine, side="right") - low
+        entry = np.repeat(np.arange(len(mine)), counts)
+        at = np.repeat(low - np.cumsum(counts) + counts, counts) + np.arange(len(entry))
+        pairs = entry // self.bands * len(table.signatures) + table.order[at]
+        pairs.sort()
+        pairs = pairs[np.append(True, pairs[1:] != pairs[:-1])] if len(pairs) else pairs
+        return pairs // len(table.signatures), pairs % len(table.signatures)
+
+    def cover(self, hashes: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """For each text (``hashes``: the shingle hashes of all texts one after another,
+        ``lengths``: each text's count), a bound on how many values of any indexed signature
+        its hashes give: the sum, over its hashes that are some signature's minimal hashes, of
+        the most values each gives one signature: at least how many values of each signature
+        it holds minimal hashes for. At least one signature must be indexed."""
+        table = self.table()
+        at = np.minimum(np.searchsorted(table.minimal, hashes), len(table.minimal) - 1)
+        given = np.where(table.minimal[at] == hashes, table.most[at], 0)
         sums = np.concatenate(([0], np.cumsum(given)))
         ends = np.cumsum(lengths)
         return sums[ends] - sums[ends - lengths]
-
-    def query(self, parts: tuple[bytes, ...]) -> set[Key]:
-        found: set[Key] = set()
-        for table, part in zip(self.tables, parts, strict=True):
-            bucket = table.get(part)
-            if bucket:
-                found |= bucket
-        return found
 
 
 @dataclass
@@ -393,10 +432,9 @@ class PoolState:
         new = [p for p in self.probes.values() if p.key not in self.lsh.indexed]
         if new:
             self.sign()
-            signatures = np.stack([probe.signed for probe in new])
-            for probe, parts in zip(new, self.lsh.parts(signatures), strict=True):
+            for probe in new:
                 assert probe.minimal is not None
-                self.lsh.insert(probe.key, parts, probe.minimal)
+                self.lsh.insert(probe.key, probe.signed, probe.minimal)
         return self.lsh
 
     def admit(self, probe: Probe) -> None:
@@ -412,17 +450,24 @@ class PoolState:
 
     def match(self, texts: list[tuple[Key, int]], signatures: np.ndarray) -> None:
         """Record each text (its key and row, its signature a row of ``signatures``) as a later
-        near-duplicate of the probes it resembles that come before it."""
+        near-duplicate of the probes it resembles that come before it: those the LSH proposes
+        (equal on every value of some band) whose estimated Jaccard reaches the threshold."""
         index = self.index()
-        for (key, row), signature, parts in zip(
-            texts, signatures, index.parts(signatures), strict=True
-        ):
-            for found in index.query(parts):
-                if found < key:
-                    probe = self.probes[found]
-                    agree = np.count_nonzero(probe.signed == signature)
-                    if agree / self.num_perm >= self.threshold:  # the estimated Jaccard
-                        probe.add(row)
+        table = index.table()
+        rows, found = index.candidates(signatures)
+        near = np.empty(len(rows), dtype=bool)
+        banded = index.bands * index.rows
+        for start in range(0, len(rows), 8192):  # 4 MB of values at 64 permutations
+            part = slice(start, start + 8192)
+            equal = signatures[rows[part]] == table.signatures[found[part]]
+            proposed = equal[:, :banded].reshape(len(equal), index.bands, index.rows).all(2)
+            agree = np.count_nonzero(equal, axis=1) / self.num_perm  # the estimated Jaccard
+            near[part] = proposed.any(1) & (agree >= self.threshold)
+        for at, probes in zip(rows[near].tolist(), found[near].tolist(), strict=True):
+            key, row = texts[at]
+            for before in table.keys[probes]:
+                if before < key:
+                    self.probes[before].add(row)
 
     def streamed(self) -> PoolState:
         """A streaming state: the pool of the held texts, matched as one pass in key order
