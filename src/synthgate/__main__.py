@@ -22,9 +22,9 @@ def steady_heap() -> None:
     block is freed, and then places blocks of that size (Arrow's decoded buffers, a few MiB
     per batch; numpy arrays) in the heap among the small ones, where their freed space stays
     resident and scattered: the heap's free space grew with the rows read (instructions: 19
-    MiB at 80k rows, 27 at 980k, 53 after the 16 MiB bootstrap of ``length_spread``; peak
-    RSS 284 MB at 1M rows). Fixed at 256 KiB, the heap held 6-9 MiB free throughout and the
-    peak was 264 MB, at the same speed (issue 14)."""
+    MiB at 80k rows, 30 at 980k, 53 after the 16 MiB bootstrap of ``length_spread``; peak
+    RSS 284 MB at 1M rows). Fixed at 256 KiB, the heap held 5-7 MiB free while folding and the
+    peak was 264 MB; the blocks' pages are faulted in afresh, about 1-2% more CPU (issue 14)."""
     try:
         glibc = bool(os.confstr("CS_GNU_LIBC_VERSION"))
     except (AttributeError, ValueError, OSError):  # not glibc, or not Unix
