@@ -212,6 +212,24 @@ def test_counts_stay_textstats_when_the_remembered_pieces_are_emptied(
     assert [text_counts(text) for text in texts * 2] == expected * 2
 
 
+def test_pyphens_memo_of_words_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Words missing from the CMU dictionary go to pyphen, which would remember each for good
+    (a corpus's vocabulary has no bound); its memo is emptied at ``PIECES`` words instead,
+    and the counts stay the same."""
+    import pyphen
+    from textstat.backend.counts import count_syllables
+
+    readability_module._piece_counts()  # points textstat at its dictionaries
+    memo = pyphen.Pyphen(lang=readability_module.LANGUAGE).hd.cache
+    assert isinstance(memo, readability_module._BoundedCache)
+    monkeypatch.setattr(readability_module, "PIECES", 6)
+    words = ["zqx" + "".join(chr(97 + int(d)) for d in str(i)) + "vbl" for i in range(300)]
+    language = readability_module.LANGUAGE
+    first = [count_syllables(word, language) for word in words]  # more than textstat's memo
+    assert len(memo) <= 6
+    assert [count_syllables(word, language) for word in words] == first
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(_AWKWARD_PIECES.map("".join).filter(str.strip), max_size=8))
 def test_a_dialogues_counts_are_the_sums_of_its_turns(turns: list[str]) -> None:
